@@ -1,0 +1,81 @@
+import RealModule
+
+/// Twelve-dimensional pitch-class profile (chroma) of a magnitude spectrum, pitch class 0 = C.
+///
+/// Spectral peaks are located and refined by parabolic interpolation; a peak lying at an integer multiple
+/// (3, 5, 6, 7, ...) of a lower peak is taken as that note's overtone and strongly attenuated, so a note's
+/// fifth and third partials do not light up pitch classes that were never played. Octave partials (2, 4, 8)
+/// share the note's own class and are kept.
+public struct ChromaExtractor: Sendable {
+    /// Lowest frequency considered.
+    public var minimumFrequency = 50.0
+    /// Highest frequency considered.
+    public var maximumFrequency = 5000.0
+    /// Peaks weaker than this, relative to the strongest peak in dB, are ignored.
+    public var floorDB = -50.0
+    /// Weight kept by a peak explained as a non-octave overtone of a lower peak.
+    public var overtoneWeight = 0.1
+    /// Relative frequency tolerance for the overtone test.
+    public var harmonicTolerance = 0.015
+
+    private struct Peak {
+        var frequency: Double
+        var magnitude: Double
+    }
+
+    private var peaks: [Peak] = []
+
+    /// Creates an extractor with default settings.
+    public init() { peaks.reserveCapacity(256) }
+
+    /// Computes chroma (L2-normalised, all zeros for silence) from `magnitudes` of a transform of `fftSize`.
+    public mutating func chroma(magnitudes: [Float], fftSize: Int, sampleRate: Double) -> [Float] {
+        let binHz = sampleRate / Double(fftSize)
+        let lowBin = max(2, Int(minimumFrequency / binHz))
+        let highBin = min(magnitudes.count - 2, Int(maximumFrequency / binHz))
+        var strongest: Float = 0
+        if lowBin <= highBin {
+            for bin in lowBin...highBin { strongest = max(strongest, magnitudes[bin]) }
+        }
+        var chroma = [Float](repeating: 0, count: 12)
+        guard strongest > 1e-6 else { return chroma }
+        let floor = strongest * Float(Double.exp10(floorDB / 20))
+
+        peaks.removeAll(keepingCapacity: true)
+        for bin in lowBin...highBin {
+            let m = magnitudes[bin]
+            guard m > floor, m > magnitudes[bin - 1], m >= magnitudes[bin + 1] else { continue }
+            // Parabolic interpolation on log magnitude.
+            let a = Double.log(Double(max(magnitudes[bin - 1], 1e-12)))
+            let b = Double.log(Double(m))
+            let c = Double.log(Double(max(magnitudes[bin + 1], 1e-12)))
+            let curvature = a - 2 * b + c
+            let offset = curvature < 0 ? max(-0.5, min(0.5, 0.5 * (a - c) / curvature)) : 0
+            peaks.append(Peak(frequency: (Double(bin) + offset) * binHz, magnitude: Double(m)))
+        }
+
+        for index in peaks.indices {
+            var weight = peaks[index].magnitude
+            for lower in 0..<index where peaks[lower].magnitude >= 0.25 * peaks[index].magnitude {
+                let ratio = peaks[index].frequency / peaks[lower].frequency
+                let harmonic = ratio.rounded()
+                guard harmonic >= 2, abs(ratio - harmonic) <= harmonicTolerance * harmonic else { continue }
+                let isOctave = harmonic == 2 || harmonic == 4 || harmonic == 8 || harmonic == 16
+                if !isOctave {
+                    weight *= overtoneWeight
+                    break
+                }
+            }
+            let midi = PitchMath.midiPitch(hertz: peaks[index].frequency)
+            let pitchClass = PitchMath.pitchClass(Int(midi.rounded()))
+            chroma[pitchClass] += Float(weight)
+        }
+        var norm: Float = 0
+        for value in chroma { norm += value * value }
+        norm = norm.squareRoot()
+        if norm > 0 {
+            for i in 0..<12 { chroma[i] /= norm }
+        }
+        return chroma
+    }
+}

@@ -1,0 +1,38 @@
+/// Tuning of the streaming listener. Times are in seconds and converted to frames at the stream's rate.
+public struct ListenerSettings: Sendable, Hashable {
+    /// Analysis hop: how often onset detection runs (about 5 ms).
+    public var hopSeconds = 0.005
+    /// Length of the onset-detection window.
+    public var onsetWindowSeconds = 0.023
+    /// Smallest distance between two onsets.
+    public var minimumInterOnsetSeconds = 0.05
+    /// Level (dBFS) under which no event starts and at which an event ends.
+    public var gateDB = -50.0
+    /// An event ends when its level falls this far below its peak ...
+    public var releaseDropDB = 40.0
+    /// ... for this long.
+    public var releaseSeconds = 0.015
+    /// Longest event; a longer sound is cut into events of this length.
+    public var maximumEventSeconds = 8.0
+    /// Lowest fundamental the pitch tracker reports.
+    public var minimumF0 = 40.0
+    /// Highest fundamental the pitch tracker reports.
+    public var maximumF0 = 2000.0
+    /// Integration window of one pitch estimate, beside the longest period.
+    public var pitchWindowSeconds = 0.035
+    /// Part of the attack skipped before pitch and chroma are measured.
+    public var attackSkipSeconds = 0.01
+    /// Time between successive pitch estimates within an event.
+    public var pitchIntervalSeconds = 0.02
+    /// Maximum number of pitch estimates per event.
+    public var maximumPitchEstimates = 8
+    /// Minimum confidence of an estimate that counts towards the event's pitch.
+    public var minimumPitchConfidence = 0.7
+    /// Length of the spectrum used for chroma and centroid.
+    public var chromaWindowSeconds = 0.09
+    /// Onset detector tuning.
+    public var onset = SpectralFluxOnsetDetector.Settings()
+
+    /// Default settings.
+    public init() {}
+}

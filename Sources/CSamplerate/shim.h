@@ -1,0 +1,3 @@
+// libsamplerate (Secret Rabbit Code) sample-rate conversion.
+#pragma once
+#include <samplerate.h>

@@ -1,0 +1,135 @@
+public import AudioFeatures
+public import MIDICore
+public import ModelFormat
+public import MusicHalCore
+
+/// What happened while the engine processed one block.
+public struct EngineActivity: Sendable {
+    /// Onsets detected (frames on the stream clock).
+    public var onsets: [FrameTime] = []
+    /// Input events completed.
+    public var events: [MusicalEvent] = []
+    /// Phrases the agent decided to play (already scheduled).
+    public var phrases: [Phrase] = []
+
+    /// Creates an empty record.
+    public init() {}
+}
+
+/// Listener → improviser → note scheduler: one engine for every way MusicHal runs.
+///
+/// The live daemon, `demo`, `perform` and the tests all feed audio blocks in and take due MIDI messages out;
+/// only the source and the sink differ. The engine runs on a worker thread (never the audio callback) and
+/// reads no clock: the blocks' frame stamps are its time.
+public final class ImprovisationEngine {
+    /// Sample rate of the stream clock.
+    public let sampleRate: Double
+    /// The agent.
+    public private(set) var improviser: Improviser
+    /// Total onsets heard.
+    public private(set) var onsetCount = 0
+    /// Total input events heard.
+    public private(set) var eventCount = 0
+    /// Total phrases played.
+    public private(set) var phraseCount = 0
+
+    private let listener: StreamingListener
+    private var scheduler: NoteScheduler
+    private var listenerOutputs: [ListenerOutput] = []
+    private var position: FrameTime = 0
+
+    /// Creates an engine. `maximumNoteSeconds` bounds every note, so none can hang.
+    public init(
+        listener: StreamingListener, improviser: Improviser, outputMode: MIDIOutputMode,
+        maximumNoteSeconds: Double = 8
+    ) {
+        sampleRate = listener.sampleRate
+        self.listener = listener
+        self.improviser = improviser
+        scheduler = NoteScheduler(
+            mode: outputMode, maximumNoteFrames: FrameTime(maximumNoteSeconds * listener.sampleRate))
+        listenerOutputs.reserveCapacity(16)
+    }
+
+    /// The frame up to which input has been processed.
+    public var currentFrame: FrameTime { position }
+
+    /// Notes sounding or due to sound.
+    public var activeNoteCount: Int { scheduler.activeNoteCount }
+
+    /// Level of the input in dBFS.
+    public var inputLevelDB: Double { listener.levelDB }
+
+    /// Messages that open the output at `frame`: a startup panic (a crashed predecessor may have left notes
+    /// on) and, in MPE mode, the zone configuration.
+    public func start(at frame: FrameTime) -> [TimedMIDIMessage] {
+        position = frame
+        return scheduler.setUp(at: frame)
+    }
+
+    /// Loads or unloads the agent's memory. Sounding notes are released first, so nothing hangs across models.
+    public func replaceModel(_ model: MusicHalModel?, at frame: FrameTime) -> [TimedMIDIMessage] {
+        let flush = scheduler.stop(at: frame)
+        improviser.load(model)
+        return flush
+    }
+
+    /// Changes the agent's mode; switching to `listen` releases the notes in progress.
+    public func setMode(_ mode: ImproviserMode, at frame: FrameTime) -> [TimedMIDIMessage] {
+        improviser.mode = mode
+        return mode == .listen ? scheduler.stop(at: frame) : []
+    }
+
+    /// Changes the agent's parameters (already validated).
+    public func setParameters(_ parameters: AgentParameters) { improviser.parameters = parameters }
+
+    /// Turns learning from the input on or off.
+    public func setLearning(_ on: Bool) { improviser.isLearning = on }
+
+    /// Processes one input block: perception, tracking, decisions; new notes go to the schedule.
+    public func process(_ block: AudioBlock) -> EngineActivity {
+        listenerOutputs.removeAll(keepingCapacity: true)
+        listener.process(block, into: &listenerOutputs)
+        position = max(position, block.endFrame)
+        return handleListenerOutputs()
+    }
+
+    /// Ends the input stream: the last event is completed and may still be answered.
+    public func finishInput() -> EngineActivity {
+        listenerOutputs.removeAll(keepingCapacity: true)
+        listener.finish(into: &listenerOutputs)
+        return handleListenerOutputs()
+    }
+
+    private func handleListenerOutputs() -> EngineActivity {
+        var activity = EngineActivity()
+        for output in listenerOutputs {
+            switch output {
+            case .onset(let frame, _):
+                onsetCount += 1
+                activity.onsets.append(frame)
+            case .event(let event):
+                eventCount += 1
+                activity.events.append(event)
+                if let phrase = improviser.hear(event, now: position) {
+                    phraseCount += 1
+                    for note in phrase.notes { scheduler.schedule(note) }
+                    activity.phrases.append(phrase)
+                }
+            }
+        }
+        return activity
+    }
+
+    /// Removes and returns the MIDI messages due before `frame`, in frame order.
+    public func popDue(before frame: FrameTime) -> [TimedMIDIMessage] { scheduler.popDue(before: frame) }
+
+    /// Frame of the next scheduled message, if any.
+    public var nextDueFrame: FrameTime? { scheduler.nextDueFrame }
+
+    /// Releases every note at `frame` with the full panic sequence (note-offs, CC64 = 0, CC123, CC120).
+    public func panic(at frame: FrameTime) -> [TimedMIDIMessage] { scheduler.panic(at: frame) }
+
+    /// Releases every note at `frame` but lets release tails ring (no CC120).
+    public func stop(at frame: FrameTime) -> [TimedMIDIMessage] { scheduler.stop(at: frame) }
+}

@@ -1,0 +1,280 @@
+import MusicHalCore
+import OracleCore
+
+/// The on-disk model format: one file, little-endian, versioned, closed by a checksum.
+///
+/// ```
+/// header   "MUSICHAL" (8 bytes) · format version u32 · flags u32 (0) · section count u32
+/// section  tag (4 ASCII bytes) · payload length u64 · payload      — repeated; unknown tags are skipped
+/// trailer  CRC-32 (IEEE) u32 of every byte before it
+/// ```
+/// Sections of version 1 (strings are u32 length + UTF-8; i32/f32/f64 little-endian):
+/// - `META`: MusicHal version, creation time, analysis sample rate f64, feature layout version u32,
+///   automatic-threshold flag u8, source count u32 × (name, content hash, duration f64, event count u32),
+///   parameter count u32 × (key, value), sorted by key.
+/// - `EVNT`: event count u32, feature dimension u32, then per event: onset u64, offset u64, MIDI pitch f64
+///   (NaN = unpitched), f0 f64 (NaN), pitch confidence f64, velocity u8, pitch count u8, four pitches u8
+///   (255 = unused), level dBFS f64, inter-onset frames u64, centroid Hz f64, features f32 × dimension.
+/// - `ORCL`: dimension u32, threshold f64, state count u32, then i32 arrays of state-count length: suffix
+///   links (−1 at the root), LRS, labels (−1 at the root); transitions in compressed rows: offsets u32 ×
+///   (states + 1), then targets i32. Oracle frames are the events' features, so they are not stored twice.
+public enum ModelFile {
+    /// First bytes of every model file.
+    public static let magic: [UInt8] = Array("MUSICHAL".utf8)
+    /// The format version this build writes and reads.
+    public static let formatVersion: UInt32 = 1
+    /// File name extension of models in a models directory.
+    public static let fileExtension = "halmodel"
+
+    // MARK: Encoding
+
+    /// Serialises a model.
+    public static func encode(_ model: MusicHalModel) -> [UInt8] {
+        var sections: [(String, [UInt8])] = []
+        sections.append(("META", encodeMetadata(model.metadata)))
+        sections.append(("EVNT", encodeEvents(model.events, dimension: model.oracle.dimension)))
+        sections.append(("ORCL", encodeOracle(model.oracle)))
+
+        var out = BinaryWriter()
+        out.write(magic)
+        out.write(formatVersion)
+        out.write(UInt32(0))
+        out.write(UInt32(sections.count))
+        for (tag, payload) in sections {
+            out.write(Array(tag.utf8))
+            out.write(UInt64(payload.count))
+            out.write(payload)
+        }
+        out.write(CRC32.checksum(out.bytes))
+        return out.bytes
+    }
+
+    private static func encodeMetadata(_ metadata: ModelMetadata) -> [UInt8] {
+        var w = BinaryWriter()
+        w.write(metadata.musicHalVersion)
+        w.write(metadata.createdAt)
+        w.write(metadata.analysisSampleRate)
+        w.write(UInt32(metadata.featureLayoutVersion))
+        w.write(UInt8(metadata.thresholdWasAutomatic ? 1 : 0))
+        w.write(UInt32(metadata.sources.count))
+        for source in metadata.sources {
+            w.write(source.name)
+            w.write(source.contentHash)
+            w.write(source.durationSeconds)
+            w.write(UInt32(source.eventCount))
+        }
+        let keys = metadata.parameters.keys.sorted()
+        w.write(UInt32(keys.count))
+        for key in keys {
+            w.write(key)
+            w.write(metadata.parameters[key] ?? "")
+        }
+        return w.bytes
+    }
+
+    private static func encodeEvents(_ events: [MusicalEvent], dimension: Int) -> [UInt8] {
+        var w = BinaryWriter()
+        w.write(UInt32(events.count))
+        w.write(UInt32(dimension))
+        for event in events {
+            w.write(UInt64(event.onsetFrame))
+            w.write(UInt64(event.offsetFrame))
+            w.write(event.midiPitch ?? .nan)
+            w.write(event.f0Hz ?? .nan)
+            w.write(event.pitchConfidence)
+            w.write(event.velocity)
+            let pitches = event.pitches.prefix(4)
+            w.write(UInt8(pitches.count))
+            for slot in 0..<4 {
+                w.write(slot < pitches.count ? UInt8(clamping: pitches[pitches.startIndex + slot]) : UInt8(255))
+            }
+            w.write(event.levelDB)
+            w.write(UInt64(event.interOnsetFrames))
+            w.write(event.centroidHz)
+            for value in event.features.values { w.write(value) }
+        }
+        return w.bytes
+    }
+
+    private static func encodeOracle(_ oracle: VariableMarkovOracle) -> [UInt8] {
+        var w = BinaryWriter()
+        w.write(UInt32(oracle.dimension))
+        w.write(oracle.threshold)
+        w.write(UInt32(oracle.stateCount))
+        for value in oracle.suffixLinks { w.write(Int32(value)) }
+        for value in oracle.lrs { w.write(Int32(value)) }
+        for value in oracle.labels { w.write(Int32(value)) }
+        var offset: UInt32 = 0
+        let transitions = oracle.transitions
+        for row in transitions {
+            w.write(offset)
+            offset += UInt32(row.count)
+        }
+        w.write(offset)
+        for row in transitions {
+            for target in row { w.write(Int32(target)) }
+        }
+        return w.bytes
+    }
+
+    // MARK: Decoding
+
+    /// Reads a model, checking magic, version, checksum and every length; never traps on bad input.
+    public static func decode(_ bytes: [UInt8]) throws(ModelFormatError) -> MusicHalModel {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(ModelFormatError) in try decode(raw) } }
+        return try result.get()
+    }
+
+    /// Reads a model from raw bytes (for example a memory-mapped file).
+    public static func decode(_ raw: UnsafeRawBufferPointer) throws(ModelFormatError) -> MusicHalModel {
+        var header = BinaryReader(raw, section: "header")
+        guard raw.count >= magic.count, Array(raw[0..<magic.count]) == magic else { throw .notAModel }
+        _ = try header.read(UInt64.self, "magic")
+        let version = try header.read(UInt32.self, "format version")
+        guard version == formatVersion else { throw .unsupportedVersion(found: version, supported: formatVersion) }
+        guard raw.count >= 24 else { throw .truncated(section: "header", needed: "section count") }
+        let body = raw.count - 4
+        var trailer = BinaryReader(raw, from: body, section: "trailer")
+        let stored = try trailer.read(UInt32.self, "checksum")
+        guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored else {
+            throw .checksumMismatch
+        }
+        _ = try header.read(UInt32.self, "flags")
+        let sectionCount = Int(try header.read(UInt32.self, "section count"))
+
+        var sections: [String: (Int, Int)] = [:]
+        var reader = BinaryReader(raw, from: header.offset, to: body, section: "section table")
+        for _ in 0..<sectionCount {
+            let tagValue = try reader.read(UInt32.self, "section tag")
+            let tag = String(decoding: withUnsafeBytes(of: tagValue.littleEndian) { Array($0) }, as: UTF8.self)
+            let length = try reader.read(UInt64.self, "section length")
+            guard length <= UInt64(reader.remaining) else {
+                throw .badLength(section: tag, field: "section length", value: Int(clamping: length))
+            }
+            let start = reader.offset
+            sections[tag] = (start, start + Int(length))
+            _ = try reader.readBytes(Int(length))
+        }
+        guard reader.remaining == 0 else {
+            throw .malformed(section: "file", reason: "\(reader.remaining) bytes after the last section")
+        }
+        func section(_ tag: String, _ name: String) throws(ModelFormatError) -> BinaryReader {
+            guard let (start, end) = sections[tag] else { throw .missingSection(name) }
+            return BinaryReader(raw, from: start, to: end, section: name)
+        }
+        var metaReader = try section("META", "metadata")
+        let metadata = try decodeMetadata(&metaReader)
+        var eventReader = try section("EVNT", "events")
+        let (events, dimension) = try decodeEvents(&eventReader)
+        var oracleReader = try section("ORCL", "oracle")
+        let oracle = try decodeOracle(&oracleReader, events: events, dimension: dimension)
+        return try MusicHalModel(metadata: metadata, events: events, oracle: oracle)
+    }
+
+    private static func decodeMetadata(_ r: inout BinaryReader) throws(ModelFormatError) -> ModelMetadata {
+        let version = try r.readString("MusicHal version")
+        let created = try r.readString("creation time")
+        let rate = try r.readDouble("analysis sample rate")
+        guard rate.isFinite, rate > 0 else { throw .malformed(section: "metadata", reason: "sample rate \(rate)") }
+        let layout = Int(try r.read(UInt32.self, "feature layout version"))
+        let automatic = try r.read(UInt8.self, "threshold flag") != 0
+        let sourceCount = try r.readCount("source count", itemSize: 20)
+        var sources: [ModelSource] = []
+        for _ in 0..<sourceCount {
+            let name = try r.readString("source name")
+            let hash = try r.readString("source hash")
+            let duration = try r.readDouble("source duration")
+            let count = Int(try r.read(UInt32.self, "source event count"))
+            sources.append(ModelSource(name: name, contentHash: hash, durationSeconds: duration, eventCount: count))
+        }
+        let parameterCount = try r.readCount("parameter count", itemSize: 8)
+        var parameters: [String: String] = [:]
+        for _ in 0..<parameterCount {
+            let key = try r.readString("parameter name")
+            parameters[key] = try r.readString("parameter value")
+        }
+        return ModelMetadata(
+            musicHalVersion: version, createdAt: created, analysisSampleRate: rate, featureLayoutVersion: layout,
+            thresholdWasAutomatic: automatic, sources: sources, parameters: parameters)
+    }
+
+    private static func decodeEvents(_ r: inout BinaryReader) throws(ModelFormatError) -> ([MusicalEvent], Int) {
+        let count = Int(try r.read(UInt32.self, "event count"))
+        let dimension = Int(try r.read(UInt32.self, "feature dimension"))
+        guard dimension >= 1, dimension <= 4096 else {
+            throw .badLength(section: "events", field: "feature dimension", value: dimension)
+        }
+        let recordSize = 8 + 8 + 8 + 8 + 8 + 1 + 1 + 4 + 8 + 8 + 8 + 4 * dimension
+        guard count.multipliedReportingOverflow(by: recordSize).partialValue == r.remaining else {
+            throw .badLength(section: "events", field: "event count", value: count)
+        }
+        var events: [MusicalEvent] = []
+        events.reserveCapacity(count)
+        for index in 0..<count {
+            let onset = try r.read(UInt64.self, "onset")
+            let offset = try r.read(UInt64.self, "offset")
+            let midi = try r.readDouble("pitch")
+            let f0 = try r.readDouble("f0")
+            let confidence = try r.readDouble("confidence")
+            let velocity = try r.read(UInt8.self, "velocity")
+            let pitchCount = Int(try r.read(UInt8.self, "pitch count"))
+            var pitches: [Int] = []
+            for slot in 0..<4 {
+                let value = try r.read(UInt8.self, "pitch")
+                if slot < pitchCount { pitches.append(Int(value)) }
+            }
+            let level = try r.readDouble("level")
+            let ioi = try r.read(UInt64.self, "inter-onset interval")
+            let centroid = try r.readDouble("centroid")
+            let features = try r.readFloatArray(count: dimension, "features")
+            guard pitchCount <= 4, pitches.allSatisfy({ $0 < 128 }), velocity <= 127, offset >= onset,
+                midi.isNaN || (midi > -1 && midi < 140), features.allSatisfy({ $0.isFinite })
+            else {
+                throw .malformed(section: "events", reason: "event \(index) has out-of-range values")
+            }
+            events.append(
+                MusicalEvent(
+                    onsetFrame: onset, offsetFrame: offset, midiPitch: midi.isNaN ? nil : midi,
+                    f0Hz: f0.isNaN ? nil : f0, pitchConfidence: confidence, pitches: pitches, velocity: velocity,
+                    levelDB: level, interOnsetFrames: ioi, centroidHz: centroid, features: FeatureVector(features)))
+        }
+        return (events, dimension)
+    }
+
+    private static func decodeOracle(_ r: inout BinaryReader, events: [MusicalEvent], dimension: Int)
+        throws(ModelFormatError) -> VariableMarkovOracle
+    {
+        let oracleDimension = Int(try r.read(UInt32.self, "oracle dimension"))
+        guard oracleDimension == dimension else {
+            throw .malformed(section: "oracle", reason: "dimension \(oracleDimension) but events have \(dimension)")
+        }
+        let threshold = try r.readDouble("threshold")
+        let states = try r.readCount("state count", itemSize: 16)
+        guard states == events.count + 1 else {
+            throw .malformed(section: "oracle", reason: "\(states) states for \(events.count) events")
+        }
+        let suffixLinks = try r.readInt32Array(count: states, "suffix links")
+        let lrs = try r.readInt32Array(count: states, "lrs")
+        let labels = try r.readInt32Array(count: states, "labels")
+        var offsets: [Int] = []
+        offsets.reserveCapacity(states + 1)
+        for _ in 0...states { offsets.append(Int(try r.read(UInt32.self, "transition offsets"))) }
+        guard offsets.first == 0, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
+            let total = offsets.last, total.multipliedReportingOverflow(by: 4).partialValue == r.remaining
+        else {
+            throw .malformed(section: "oracle", reason: "transition offsets are inconsistent")
+        }
+        let targets = try r.readInt32Array(count: total, "transition targets")
+        let transitions = (0..<states).map { Array(targets[offsets[$0]..<offsets[$0 + 1]]) }
+        var frames: [Double] = []
+        frames.reserveCapacity(events.count * dimension)
+        for event in events { frames.append(contentsOf: event.features.values.map(Double.init)) }
+        do {
+            return try VariableMarkovOracle(
+                dimension: dimension, threshold: threshold, frames: frames, suffixLinks: suffixLinks, lrs: lrs,
+                transitions: transitions, labels: labels)
+        } catch {
+            throw .malformed(section: "oracle", reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+public import ModelFormat
+
+/// Models stored as `<name>.halmodel` files in one directory.
+public struct ModelDirectory: ModelStore {
+    /// The directory.
+    public let path: String
+
+    /// A store over `path` (created on the first save).
+    public init(path: String) { self.path = path }
+
+    /// The file a model name maps to.
+    public func filePath(forModel name: String) throws(ModelFormatError) -> String {
+        "\(path)/\(try ModelName.validated(name)).\(ModelFile.fileExtension)"
+    }
+
+    /// See `ModelStore.modelNames()`.
+    public func modelNames() throws -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        let suffix = ".\(ModelFile.fileExtension)"
+        return entries.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }.map { String($0.dropLast(suffix.count)) }
+            .sorted()
+    }
+
+    /// See `ModelStore.loadModel(named:)`.
+    public func loadModel(named name: String) throws -> MusicHalModel {
+        let file = try filePath(forModel: name)
+        guard FileManager.default.fileExists(atPath: file) else { throw ModelFormatError.modelNotFound(name) }
+        return try ModelFileIO.read(path: file)
+    }
+
+    /// See `ModelStore.saveModel(_:named:)`.
+    public func saveModel(_ model: MusicHalModel, named name: String) throws {
+        try ModelFileIO.write(model, to: try filePath(forModel: name))
+    }
+}
+
+/// Reading and writing model files at explicit paths (the command line's `-o path/with/slash`).
+public enum ModelFileIO {
+    /// A model file could not be used; names the file.
+    public struct Failure: Error, CustomStringConvertible {
+        /// The file.
+        public let path: String
+        /// The underlying problem.
+        public let reason: String
+
+        /// One-line description.
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Reads and decodes the model at `path`.
+    public static func read(path: String) throws(Failure) -> MusicHalModel {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
+            throw Failure(path: path, reason: reason)
+        }
+        let result = data.withUnsafeBytes { raw in Result { () throws(ModelFormatError) in try ModelFile.decode(raw) } }
+        switch result {
+        case .success(let model): return model
+        case .failure(let error): throw Failure(path: path, reason: error.description)
+        }
+    }
+
+    /// Encodes `model` and writes it to `path` atomically.
+    public static func write(_ model: MusicHalModel, to path: String) throws(FileWriteError) {
+        try AtomicFile.write(ModelFile.encode(model), to: path)
+    }
+}

@@ -1,0 +1,108 @@
+/// A Factor Oracle over integer symbols, built incrementally exactly as vmo 0.30.5 builds it (`flag='f'`).
+///
+/// State 0 is the root; state `i >= 1` ends with input `i - 1`. The oracle accepts every factor of its input by
+/// following `transitions` from the root, the label of a transition being the symbol of its target state.
+public struct FactorOracle: Sendable, Equatable, OracleGraph {
+    private var structure: OracleStructure
+    /// First state of every symbol: the root's transition for it, so the root is matched without a scan.
+    private var firstStateOfSymbol: [Int: Int]
+
+    /// An oracle holding only the root.
+    public init() {
+        structure = OracleStructure(rootLabel: 0)
+        firstStateOfSymbol = [:]
+    }
+
+    /// Rebuilds an oracle from stored arrays, as produced by the properties of the same names.
+    ///
+    /// - Parameters:
+    ///   - symbols: `data`: one entry per state, `0` (placeholder) at the root, then the input symbols.
+    ///   - suffixLinks: `sfx`, `-1` at the root.
+    ///   - lrs: `lrs`, `0` at the root.
+    ///   - transitions: `trn`, targets ascending (the insertion order).
+    /// - Throws: `OracleError.lengthMismatch` or `.inconsistentStructure` when the arrays cannot come from a
+    ///   construction; `rsfx` and `maxLRS` are recomputed, never read.
+    public init(symbols: [Int], suffixLinks: [Int], lrs: [Int], transitions: [[Int]]) throws(OracleError) {
+        structure = try OracleStructure(
+            rootLabel: 0, labels: symbols, labelField: .symbols,
+            suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
+        firstStateOfSymbol = [:]
+        for state in structure.transitions[0] {
+            firstStateOfSymbol[symbols[state]] = state
+        }
+    }
+
+    /// Number of states, the root included (`n + 1`).
+    public var stateCount: Int { structure.stateCount }
+    /// Number of inputs appended so far (`n`).
+    public var inputCount: Int { structure.stateCount - 1 }
+    /// Suffix links (`sfx`); `-1` at the root.
+    public var suffixLinks: [Int] { structure.suffixLinks }
+    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
+    public var lrs: [Int] { structure.lrs }
+    /// Forward transitions (`trn`) in insertion order.
+    public var transitions: [[Int]] { structure.transitions }
+    /// Reverse suffix links (`rsfx`), ascending.
+    public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
+    /// Symbol of every state (`data`): `0` placeholder at the root.
+    public var symbols: [Int] { structure.labels }
+    /// Largest `lrs` value.
+    public var maxLRS: Int { structure.maxLRS }
+    /// Number of distinct symbols seen.
+    public var distinctSymbolCount: Int { firstStateOfSymbol.count }
+
+    /// The first state carrying `symbol` (the root's transition for it), or nil if the symbol never occurred.
+    public func firstState(of symbol: Int) -> Int? { firstStateOfSymbol[symbol] }
+
+    /// Reserves storage for `additionalSymbols` more inputs.
+    public mutating func reserveCapacity(_ additionalSymbols: Int) {
+        structure.reserveCapacity(additionalStates: additionalSymbols)
+    }
+
+    /// Appends one input symbol and returns the state created for it.
+    @discardableResult
+    public mutating func append(_ symbol: Int) -> Int {
+        let insertion = structure.append(
+            labelIfNew: symbol, matcher: SymbolMatcher(symbol: symbol, firstStateOfSymbol: firstStateOfSymbol))
+        if insertion.isNewSymbol {
+            firstStateOfSymbol[symbol] = insertion.state
+        }
+        return insertion.state
+    }
+
+    /// Appends every symbol of `symbols` in order.
+    public mutating func append(contentsOf symbols: some Sequence<Int>) {
+        reserveCapacity(symbols.underestimatedCount)
+        for symbol in symbols {
+            append(symbol)
+        }
+    }
+
+    /// True when `factor` (a sequence of symbols) is accepted by the automaton from the root.
+    public func accepts(_ factor: some Sequence<Int>) -> Bool {
+        var state = 0
+        for symbol in factor {
+            guard let next = target(from: state, symbol: symbol) else { return false }
+            state = next
+        }
+        return true
+    }
+
+    /// The transition target of `state` labelled `symbol`, or nil.
+    public func target(from state: Int, symbol: Int) -> Int? {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return SymbolMatcher(symbol: symbol, firstStateOfSymbol: firstStateOfSymbol)
+            .matchingTarget(among: structure.transitions[state], from: state, labels: structure.labels)
+    }
+}
+
+/// Symbol equality: at most one target of a state carries a given symbol.
+private struct SymbolMatcher: TransitionMatcher {
+    let symbol: Int
+    let firstStateOfSymbol: [Int: Int]
+
+    func matchingTarget(among targets: [Int], from state: Int, labels: [Int]) -> Int? {
+        if state == 0 { return firstStateOfSymbol[symbol] }
+        return targets.first { labels[$0] == symbol }
+    }
+}

@@ -1,0 +1,15 @@
+/// The read-only graph of a Factor Oracle or Variable Markov Oracle, as navigation and analysis see it.
+///
+/// States are `0 ..< stateCount`; state 0 is the root (empty prefix) and state `i >= 1` ends with input `i - 1`.
+public protocol OracleGraph {
+    /// Number of states, the root included (`n + 1` for `n` inputs).
+    var stateCount: Int { get }
+    /// Suffix link of every state; `-1` at the root, which has none.
+    var suffixLinks: [Int] { get }
+    /// Length of the repeated suffix each suffix link stands for (0 at the root and at new symbols).
+    var lrs: [Int] { get }
+    /// Forward transitions of every state, as target states in insertion order.
+    var transitions: [[Int]] { get }
+    /// For every state, the states whose suffix link points to it, ascending.
+    var reverseSuffixLinks: [[Int]] { get }
+}

@@ -1,0 +1,215 @@
+/// A Variable Markov Oracle (audio oracle) over feature frames, built incrementally exactly as vmo 0.30.5 builds
+/// it with `flag='a'`, Euclidean distance and the `'inc'` suffix method.
+///
+/// A new frame continues a state when its plain Euclidean distance (Float64) to a target frame is strictly below
+/// `threshold`; frames that reach the root without a match start a new label. State 0 is the root and has no
+/// frame; state `i >= 1` stores input frame `i - 1`.
+public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
+    private var structure: OracleStructure
+    private var store: FrameStore
+    /// States of every label in insertion order (`latent`); the first entry is the label's representative.
+    public private(set) var latent: [[Int]]
+    /// Distance below which two frames are the same symbol.
+    public let threshold: Double
+
+    /// An empty oracle for frames of `dimension` features.
+    ///
+    /// - Throws: `OracleError.invalidDimension` when `dimension < 1`, `.invalidThreshold` when `threshold` is
+    ///   negative, NaN or infinite. A threshold of 0 makes every frame its own label.
+    public init(dimension: Int, threshold: Double) throws(OracleError) {
+        guard dimension >= 1 else { throw .invalidDimension(dimension) }
+        guard threshold.isFinite && threshold >= 0 else { throw .invalidThreshold(threshold) }
+        structure = OracleStructure(rootLabel: -1)
+        store = FrameStore(dimension: dimension)
+        latent = []
+        self.threshold = threshold
+    }
+
+    /// Rebuilds an oracle from stored arrays (for loading model files).
+    ///
+    /// - Parameters:
+    ///   - frames: the `n` input frames, contiguous (`n * dimension` values, frame of state `i` first at
+    ///     `(i - 1) * dimension`).
+    ///   - suffixLinks: `sfx`, `n + 1` entries, `-1` at the root.
+    ///   - lrs: `lrs`, `n + 1` entries.
+    ///   - transitions: `trn`, `n + 1` lists of targets in insertion (ascending) order.
+    ///   - labels: `data`, `n + 1` entries, `-1` at the root, labels numbered in order of first appearance.
+    /// - Throws: an `OracleError` describing the first inconsistency; `rsfx`, `latent` and `maxLRS` are rebuilt.
+    public init(
+        dimension: Int, threshold: Double, frames: [Double],
+        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
+    ) throws(OracleError) {
+        try self.init(dimension: dimension, threshold: threshold)
+        let stateCount = labels.count
+        guard stateCount >= 1 else { throw .lengthMismatch(field: .labels, expected: 1, actual: 0) }
+        guard frames.count == (stateCount - 1) * dimension else {
+            throw .lengthMismatch(field: .frames, expected: (stateCount - 1) * dimension, actual: frames.count)
+        }
+        if let bad = frames.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension)
+        }
+        structure = try OracleStructure(
+            rootLabel: -1, labels: labels, labelField: .labels,
+            suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
+
+        // Labels are numbered in order of first appearance: a state starting a new label takes the next number.
+        var rebuiltLatent: [[Int]] = []
+        for state in 1..<stateCount {
+            let label = labels[state]
+            if suffixLinks[state] == 0 {
+                guard label == rebuiltLatent.count else {
+                    throw .inconsistentStructure(
+                        field: .labels, state: state,
+                        reason: "new label \(label) should be \(rebuiltLatent.count) (order of first appearance)")
+                }
+                rebuiltLatent.append([state])
+            } else {
+                rebuiltLatent[label].append(state)
+            }
+        }
+        latent = rebuiltLatent
+        store.replace(frames: frames, representativeStates: structure.transitions[0])
+    }
+
+    /// Rebuilds an oracle from stored arrays with one array per frame; see the contiguous-frame initializer.
+    public init(
+        dimension: Int, threshold: Double, frames: [[Double]],
+        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
+    ) throws(OracleError) {
+        guard dimension >= 1 else { throw .invalidDimension(dimension) }
+        var flat: [Double] = []
+        flat.reserveCapacity(frames.count * dimension)
+        for (index, frame) in frames.enumerated() {
+            guard frame.count == dimension else {
+                throw .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
+            }
+            flat.append(contentsOf: frame)
+        }
+        try self.init(
+            dimension: dimension, threshold: threshold, frames: flat,
+            suffixLinks: suffixLinks, lrs: lrs, transitions: transitions, labels: labels)
+    }
+
+    /// Number of states, the root included (`n + 1`).
+    public var stateCount: Int { structure.stateCount }
+    /// Number of frames appended so far (`n`).
+    public var inputCount: Int { structure.stateCount - 1 }
+    /// Number of features per frame.
+    public var dimension: Int { store.dimension }
+    /// Suffix links (`sfx`); `-1` at the root.
+    public var suffixLinks: [Int] { structure.suffixLinks }
+    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
+    public var lrs: [Int] { structure.lrs }
+    /// Forward transitions (`trn`) in insertion order.
+    public var transitions: [[Int]] { structure.transitions }
+    /// Reverse suffix links (`rsfx`), ascending.
+    public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
+    /// Label of every state (`data`): `-1` at the root, then labels numbered by first appearance.
+    public var labels: [Int] { structure.labels }
+    /// Number of labels (symbols of the learned alphabet).
+    public var labelCount: Int { latent.count }
+    /// Largest `lrs` value.
+    public var maxLRS: Int { structure.maxLRS }
+    /// All frames, contiguous: frame of state `i` at `(i - 1) * dimension ..< i * dimension`.
+    public var flatFrames: [Double] { store.frames }
+
+    /// The stored frame of `state` (`1 ..< stateCount`; the root has no frame).
+    public func frame(of state: Int) -> ArraySlice<Double> {
+        precondition(state >= 1 && state < stateCount, "state \(state) has no frame")
+        return store.frame(of: state)
+    }
+
+    /// The first state of `label`, whose frame the root compares new frames with.
+    public func representativeState(ofLabel label: Int) -> Int { latent[label][0] }
+
+    /// Reserves storage for `additionalFrames` more frames.
+    public mutating func reserveCapacity(_ additionalFrames: Int) {
+        structure.reserveCapacity(additionalStates: additionalFrames)
+        store.reserveCapacity(additionalFrames: additionalFrames)
+    }
+
+    /// Appends one frame and returns the state created for it.
+    ///
+    /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
+    @discardableResult
+    public mutating func append(_ frame: [Double]) throws(OracleError) -> Int {
+        try Self.validate(frame, index: 0, dimension: dimension)
+        return appendValidated(frame)
+    }
+
+    /// Appends one single-precision frame (each value converted exactly to Double) and returns its state.
+    ///
+    /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
+    @discardableResult
+    public mutating func append(_ frame: [Float]) throws(OracleError) -> Int {
+        try append(frame.map(Double.init))
+    }
+
+    /// Appends every frame in order after checking all of them.
+    ///
+    /// - Throws: `OracleError.emptyInput`, `.dimensionMismatch` or `.nonFiniteFeature` (frame index within
+    ///   `frames`); nothing is appended then.
+    public mutating func append(contentsOf frames: [[Double]]) throws(OracleError) {
+        guard !frames.isEmpty else { throw .emptyInput }
+        for (index, frame) in frames.enumerated() {
+            try Self.validate(frame, index: index, dimension: dimension)
+        }
+        reserveCapacity(frames.count)
+        for frame in frames {
+            appendValidated(frame)
+        }
+    }
+
+    /// Appends `count` frames stored contiguously in `flatFrames`, already checked for length and finiteness.
+    mutating func appendValidated(flatFrames: [Double]) {
+        let count = flatFrames.count / dimension
+        reserveCapacity(count)
+        for index in 0..<count {
+            appendValidated(flatFrames[index * dimension..<(index + 1) * dimension])
+        }
+    }
+
+    /// Checks one frame's length and values.
+    static func validate(_ frame: [Double], index: Int, dimension: Int) throws(OracleError) {
+        guard frame.count == dimension else {
+            throw .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
+        }
+        if let component = frame.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteFeature(frame: index, component: component)
+        }
+    }
+
+    /// Construction of one state from a checked frame (spec §2).
+    @discardableResult
+    private mutating func appendValidated(_ frame: some Collection<Double>) -> Int {
+        let insertion =
+            frame.withContiguousStorageIfAvailable { query in
+                let matcher = FrameMatcher(
+                    query: FrameQuery(store: store, query: query.baseAddress!, threshold: threshold))
+                return structure.append(labelIfNew: latent.count, matcher: matcher)
+            }
+            ?? {
+                let copy = Array(frame)
+                return copy.withUnsafeBufferPointer { query in
+                    let matcher = FrameMatcher(
+                        query: FrameQuery(store: store, query: query.baseAddress!, threshold: threshold))
+                    return structure.append(labelIfNew: latent.count, matcher: matcher)
+                }
+            }()
+        store.appendFrame(frame)
+        if insertion.isNewSymbol {
+            latent.append([insertion.state])
+            store.appendRepresentative(ofState: insertion.state)
+        } else {
+            latent[structure.labels[insertion.state]].append(insertion.state)
+        }
+        return insertion.state
+    }
+
+    /// A distance query against this oracle's frames; `body` must not let the query escape.
+    func withQuery<Result>(_ frame: [Double], _ body: (FrameQuery) -> Result) -> Result {
+        frame.withUnsafeBufferPointer { query in
+            body(FrameQuery(store: store, query: query.baseAddress!, threshold: threshold))
+        }
+    }
+}

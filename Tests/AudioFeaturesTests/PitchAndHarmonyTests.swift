@@ -1,0 +1,63 @@
+import AudioFeatures
+import RealModule
+import TestSignals
+import Testing
+
+@Suite("Pitch, chroma and consonance")
+struct PitchAndHarmonyTests {
+    @Test(
+        "YIN finds the fundamental of harmonic tones from 40 Hz to 2 kHz", arguments: [28, 36, 45, 57, 69, 81, 93, 95])
+    func yinFindsFundamental(midi: Int) throws {
+        let sampleRate = 48_000.0
+        let samples = SyntheticMelody.render(
+            [SyntheticNote(onset: 0, duration: 0.3, midi: midi)], sampleRate: sampleRate, harmonics: 6)
+        let estimator = YINPitchEstimator(
+            sampleRate: sampleRate, capacity: 4096, fftProvider: ReferenceFFTProvider())
+        let window = Array(samples[480..<(480 + 4096)])
+        let estimate = try #require(window.withUnsafeBufferPointer { estimator.estimate($0) })
+        #expect(abs(estimate.midiPitch - Double(midi)) < 0.5, "expected \(midi), got \(estimate.midiPitch)")
+        #expect(estimate.confidence > 0.8)
+    }
+
+    @Test("silence has no pitch")
+    func silenceHasNoPitch() {
+        let estimator = YINPitchEstimator(sampleRate: 44_100, capacity: 2048, fftProvider: ReferenceFFTProvider())
+        let zeros = [Float](repeating: 0, count: 2048)
+        #expect(zeros.withUnsafeBufferPointer { estimator.estimate($0) } == nil)
+    }
+
+    @Test("consonance is ordered unison > octave > fifth > fourth > thirds/sixths > seconds/sevenths > m2/tritone")
+    func consonanceOrder() {
+        let c = { (semitones: Double) in IntervalConsonance.consonance(cents: semitones * 100) }
+        #expect(c(0) > c(12))
+        #expect(c(12) > c(7))
+        #expect(c(7) > c(5))
+        let thirdsAndSixths = [3.0, 4, 8, 9].map(c)
+        let secondsAndSevenths = [2.0, 10, 11].map(c)
+        let harshest = [1.0, 6].map(c)
+        #expect(thirdsAndSixths.allSatisfy { $0 < c(5) })
+        #expect(thirdsAndSixths.min()! > secondsAndSevenths.max()!)
+        #expect(secondsAndSevenths.min()! > harshest.max()!)
+        #expect(c(19) < c(7) && c(19) > c(5))  // a twelfth is a slightly weaker fifth
+        #expect(IntervalConsonance.consonance(cents: 650) == IntervalConsonance.unmatchedScore)  // a quarter-tone
+        #expect(
+            IntervalConsonance.chordConsonance(midiPitches: [60, 64, 67])
+                > IntervalConsonance.chordConsonance(midiPitches: [60, 61, 66]))
+    }
+
+    @Test("the top three chroma classes of every major and minor triad are its notes", arguments: 0..<12)
+    func triadChroma(root: Int) throws {
+        let sampleRate = 44_100.0
+        let spectrum = MagnitudeSpectrum(size: 4096, sampleRate: sampleRate, fftProvider: ReferenceFFTProvider())
+        var extractor = ChromaExtractor()
+        for third in [3, 4] {
+            let pitches = [60 + root, 60 + root + third, 60 + root + 7]
+            let samples = SyntheticMelody.render(
+                pitches.map { SyntheticNote(onset: 0, duration: 0.2, midi: $0) }, sampleRate: sampleRate, harmonics: 8)
+            samples.withUnsafeBufferPointer { spectrum.analyse(UnsafeBufferPointer(rebasing: $0[441..<(441 + 4096)])) }
+            let chroma = extractor.chroma(magnitudes: spectrum.magnitudes, fftSize: 4096, sampleRate: sampleRate)
+            let top = Set(chroma.enumerated().sorted { $0.element > $1.element }.prefix(3).map(\.offset))
+            #expect(top == Set(pitches.map { $0 % 12 }), "root \(root) third \(third): chroma \(chroma)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import AudioFeatures
+import MusicHalCore
+import TestSignals
+import Testing
+
+@Suite("Streaming listener")
+struct StreamingListenerTests {
+    @Test("a scale is heard note for note with the right pitches", arguments: [44_100.0, 48_000.0])
+    func scale(sampleRate: Double) throws {
+        let samples = SyntheticMelody.render(SyntheticMelody.scale, sampleRate: sampleRate)
+        let (events, _, _) = try listen(samples, sampleRate: sampleRate)
+        let result = score(events, against: SyntheticMelody.scale, sampleRate: sampleRate)
+        #expect(result.f1 >= 0.99)
+        #expect(result.pitchAccuracy >= 0.99)
+        #expect(abs(result.meanError) < 0.02)
+    }
+
+    @Test("random melodies: onset F1 >= 0.95 and pitch accuracy >= 0.97", arguments: [1, 2, 3] as [UInt64])
+    func randomMelodies(seed: UInt64) throws {
+        let sampleRate = 48_000.0
+        let notes = SyntheticMelody.randomMelody(count: 60, seed: seed)
+        let (events, _, _) = try listen(SyntheticMelody.render(notes, sampleRate: sampleRate), sampleRate: sampleRate)
+        let result = score(events, against: notes, sampleRate: sampleRate)
+        #expect(result.f1 >= 0.95, "onset F1 \(result.f1)")
+        #expect(result.pitchAccuracy >= 0.97, "pitch accuracy \(result.pitchAccuracy)")
+    }
+
+    @Test("block size does not change what is heard (training and live see the same events)")
+    func blockSizeInvariance() throws {
+        let sampleRate = 48_000.0
+        let samples = SyntheticMelody.render(SyntheticMelody.randomMelody(count: 20, seed: 9), sampleRate: sampleRate)
+        let small = try listen(samples, sampleRate: sampleRate, blockSize: 64).events
+        let large = try listen(samples, sampleRate: sampleRate, blockSize: 8192).events
+        let odd = try listen(samples, sampleRate: sampleRate, blockSize: 333).events
+        #expect(small == large)
+        #expect(small == odd)
+    }
+
+    @Test("events carry the 22-dimensional feature vector with bounded values")
+    func featureVectors() throws {
+        let sampleRate = 48_000.0
+        let (events, _, _) = try listen(
+            SyntheticMelody.render(SyntheticMelody.scale, sampleRate: sampleRate), sampleRate: sampleRate)
+        #expect(!events.isEmpty)
+        for event in events {
+            #expect(event.features.count == EventFeatureLayout.dimension)
+            #expect(event.features.values.allSatisfy { $0.isFinite && $0 >= -1 && $0 <= 1 })
+            let chroma = Array(event.features.values[EventFeatureLayout.chroma])
+            if let note = event.midiNote {
+                #expect(chroma.firstIndex(of: chroma.max()!) == note % 12)
+            }
+            #expect(event.velocity >= 1 && event.velocity <= 127)
+            #expect(event.offsetFrame > event.onsetFrame)
+        }
+        #expect(EventFeatureLayout.names.count == EventFeatureLayout.dimension)
+    }
+
+    @Test("silence, DC offset and a single sample give no events")
+    func nothingToHear() throws {
+        let sampleRate = 44_100.0
+        #expect(try listen([Float](repeating: 0, count: 44_100), sampleRate: sampleRate).events.isEmpty)
+        #expect(try listen([Float](repeating: 0.4, count: 44_100), sampleRate: sampleRate).events.isEmpty)
+        #expect(try listen([0.9], sampleRate: sampleRate).events.isEmpty)
+    }
+
+    @Test("NaN and infinite samples are replaced by silence and counted, without a crash")
+    func nonFiniteSamples() throws {
+        let sampleRate = 48_000.0
+        var samples = SyntheticMelody.render(SyntheticMelody.scale, sampleRate: sampleRate)
+        for i in stride(from: 1000, to: samples.count, by: 977) { samples[i] = i % 2 == 0 ? .nan : .infinity }
+        let (events, _, listener) = try listen(samples, sampleRate: sampleRate)
+        #expect(listener.nonFiniteSampleCount > 0)
+        #expect(events.allSatisfy { $0.features.isFinite })
+        #expect(events.count >= SyntheticMelody.scale.count - 1)
+    }
+
+    @Test("clipped input is still heard")
+    func clipping() throws {
+        let sampleRate = 48_000.0
+        let clipped = SyntheticMelody.render(SyntheticMelody.scale, sampleRate: sampleRate).map {
+            max(-0.2, min(0.2, $0 * 4))
+        }
+        let (events, _, _) = try listen(clipped, sampleRate: sampleRate)
+        #expect(score(events, against: SyntheticMelody.scale, sampleRate: sampleRate).f1 >= 0.9)
+    }
+
+    @Test("a gap in the frame stamps closes the event and restarts listening")
+    func discontinuity() throws {
+        let sampleRate = 48_000.0
+        let listener = try StreamingListener(sampleRate: sampleRate, fftProvider: ReferenceFFTProvider())
+        let samples = SyntheticMelody.render(SyntheticMelody.scale, sampleRate: sampleRate)
+        var outputs: [ListenerOutput] = []
+        listener.process(
+            AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: Array(samples[0..<30_000])), into: &outputs)
+        listener.process(
+            AudioBlock(startFrame: 200_000, sampleRate: sampleRate, samples: Array(samples[30_000...])), into: &outputs)
+        #expect(listener.discontinuityCount == 1)
+        #expect(listener.currentFrame == 200_000 + FrameTime(samples.count - 30_000))
+    }
+
+    @Test("sample rates outside 8-192 kHz are refused")
+    func sampleRates() {
+        #expect(throws: AudioFeaturesError.unsupportedSampleRate(4000)) {
+            try StreamingListener(sampleRate: 4000, fftProvider: ReferenceFFTProvider())
+        }
+        #expect(throws: AudioFeaturesError.self) {
+            try StreamingListener(sampleRate: .nan, fftProvider: ReferenceFFTProvider())
+        }
+    }
+}

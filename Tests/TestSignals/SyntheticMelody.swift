@@ -1,0 +1,80 @@
+import RealModule
+
+/// A note of a synthetic test signal, with its ground truth.
+public struct SyntheticNote: Sendable, Hashable {
+    /// Onset in seconds.
+    public var onset: Double
+    /// Sounding duration in seconds.
+    public var duration: Double
+    /// MIDI note number.
+    public var midi: Int
+    /// Peak amplitude (0...1).
+    public var amplitude: Double
+
+    /// Creates a note.
+    public init(onset: Double, duration: Double, midi: Int, amplitude: Double = 0.5) {
+        self.onset = onset
+        self.duration = duration
+        self.midi = midi
+        self.amplitude = amplitude
+    }
+}
+
+/// Additive synthesis of test material with known onsets and pitches: harmonic partials with a 1/k rolloff,
+/// a fast attack and an exponential decay, like a plucked or struck instrument.
+public enum SyntheticMelody {
+    /// Renders `notes` (possibly overlapping) at `sampleRate`, with `harmonics` partials per note.
+    public static func render(
+        _ notes: [SyntheticNote], sampleRate: Double, harmonics: Int = 8, tail: Double = 0.3
+    ) -> [Float] {
+        let end = (notes.map { $0.onset + $0.duration }.max() ?? 0) + tail
+        var samples = [Float](repeating: 0, count: Int(end * sampleRate))
+        for note in notes {
+            let f0 = 440 * Double.exp2(Double(note.midi - 69) / 12)
+            let start = Int(note.onset * sampleRate)
+            let length = Int(note.duration * sampleRate)
+            let attack = Int(0.004 * sampleRate)
+            let release = Int(0.03 * sampleRate)
+            for n in 0..<(length + release) where start + n < samples.count {
+                let t = Double(n) / sampleRate
+                var envelope = n < attack ? Double(n) / Double(attack) : Double.exp(-2.5 * t)
+                if n >= length { envelope *= 1 - Double(n - length) / Double(release) }
+                var value = 0.0
+                for k in 1...harmonics where Double(k) * f0 < sampleRate / 2 {
+                    value += Double.sin(2 * Double.pi * Double(k) * f0 * t) / Double(k)
+                }
+                samples[start + n] += Float(note.amplitude * envelope * value * 0.6)
+            }
+        }
+        return samples
+    }
+
+    /// A deterministic random monophonic melody: `count` notes, IOIs between 0.15 and 0.5 s, MIDI 48...84.
+    public static func randomMelody(count: Int, seed: UInt64, low: Int = 48, high: Int = 84) -> [SyntheticNote] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        func next() -> Double {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        var notes: [SyntheticNote] = []
+        var time = 0.2
+        var pitch = (low + high) / 2
+        for _ in 0..<count {
+            let ioi = 0.15 + 0.35 * next()
+            pitch = max(low, min(high, pitch + Int((next() * 14).rounded()) - 7))
+            notes.append(SyntheticNote(onset: time, duration: ioi * 0.9, midi: pitch, amplitude: 0.3 + 0.5 * next()))
+            time += ioi
+        }
+        return notes
+    }
+
+    /// The C major scale up and down from C4, quarter notes at 120 bpm.
+    public static let scale: [SyntheticNote] = {
+        let pitches = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62, 60]
+        return pitches.enumerated().map {
+            SyntheticNote(onset: 0.2 + 0.5 * Double($0.offset), duration: 0.45, midi: $0.element)
+        }
+    }()
+}
