@@ -18,41 +18,19 @@ public struct ChromaExtractor: Sendable {
     /// Relative frequency tolerance for the overtone test.
     public var harmonicTolerance = 0.015
 
-    private struct Peak {
-        var frequency: Double
-        var magnitude: Double
-    }
-
-    private var peaks: [Peak] = []
+    private var picker = SpectralPeakPicker()
 
     /// Creates an extractor with default settings.
-    public init() { peaks.reserveCapacity(256) }
+    public init() {}
 
     /// Computes chroma (L2-normalised, all zeros for silence) from `magnitudes` of a transform of `fftSize`.
     public mutating func chroma(magnitudes: [Float], fftSize: Int, sampleRate: Double) -> [Float] {
-        let binHz = sampleRate / Double(fftSize)
-        let lowBin = max(2, Int(minimumFrequency / binHz))
-        let highBin = min(magnitudes.count - 2, Int(maximumFrequency / binHz))
-        var strongest: Float = 0
-        if lowBin <= highBin {
-            for bin in lowBin...highBin { strongest = max(strongest, magnitudes[bin]) }
-        }
         var chroma = [Float](repeating: 0, count: 12)
-        guard strongest > 1e-6 else { return chroma }
-        let floor = strongest * Float(Double.exp10(floorDB / 20))
-
-        peaks.removeAll(keepingCapacity: true)
-        for bin in lowBin...highBin {
-            let m = magnitudes[bin]
-            guard m > floor, m > magnitudes[bin - 1], m >= magnitudes[bin + 1] else { continue }
-            // Parabolic interpolation on log magnitude.
-            let a = Double.log(Double(max(magnitudes[bin - 1], 1e-12)))
-            let b = Double.log(Double(m))
-            let c = Double.log(Double(max(magnitudes[bin + 1], 1e-12)))
-            let curvature = a - 2 * b + c
-            let offset = curvature < 0 ? max(-0.5, min(0.5, 0.5 * (a - c) / curvature)) : 0
-            peaks.append(Peak(frequency: (Double(bin) + offset) * binHz, magnitude: Double(m)))
-        }
+        picker.findPeaks(
+            magnitudes: magnitudes, fftSize: fftSize, sampleRate: sampleRate, minimumFrequency: minimumFrequency,
+            maximumFrequency: maximumFrequency, floorDB: floorDB)
+        let peaks = picker.peaks
+        guard !peaks.isEmpty else { return chroma }
 
         for index in peaks.indices {
             var weight = peaks[index].magnitude

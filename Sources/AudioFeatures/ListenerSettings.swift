@@ -25,7 +25,7 @@ public struct ListenerSettings: Sendable, Hashable {
     /// Time between successive pitch estimates within an event.
     public var pitchIntervalSeconds = 0.02
     /// Maximum number of pitch estimates per event.
-    public var maximumPitchEstimates = 8
+    public var maximumPitchEstimates = 4
     /// Minimum confidence of an estimate that counts towards the event's pitch.
     public var minimumPitchConfidence = 0.7
     /// Length of the spectrum used for chroma and centroid.

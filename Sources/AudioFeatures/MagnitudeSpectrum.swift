@@ -35,31 +35,33 @@ public final class MagnitudeSpectrum {
 
     /// Analyses `samples`; fewer than `size` samples are zero-padded at the end.
     public func analyse(_ samples: UnsafeBufferPointer<Float>) {
-        let count = min(samples.count, size)
-        for i in 0..<size { windowed[i] = i < count ? samples[i] * window[i] : 0 }
-        fft.forward(windowed, real: &re, imaginary: &im)
-        for bin in 0..<magnitudes.count {
-            magnitudes[bin] = (re[bin] * re[bin] + im[bin] * im[bin]).squareRoot() * normalisation
-        }
+        analyse(samples, UnsafeBufferPointer(start: nil, count: 0))
     }
 
-    /// Analyses two pieces of a circular buffer as one contiguous window (older piece first).
+    /// Analyses two pieces of a circular buffer as one contiguous window (older piece first); a window longer
+    /// than both pieces together is zero-padded at the end.
     public func analyse(_ first: UnsafeBufferPointer<Float>, _ second: UnsafeBufferPointer<Float>) {
+        let size = self.size
         let firstCount = min(first.count, size)
-        for i in 0..<size {
-            let sample: Float
-            if i < firstCount {
-                sample = first[i]
-            } else if i - firstCount < second.count {
-                sample = second[i - firstCount]
-            } else {
-                sample = 0
+        let secondCount = min(second.count, size - firstCount)
+        // Local buffer pointers: one exclusivity check per call instead of one per sample.
+        window.withUnsafeBufferPointer { window in
+            windowed.withUnsafeMutableBufferPointer { windowed in
+                for i in 0..<firstCount { windowed[i] = first[i] * window[i] }
+                for i in 0..<secondCount { windowed[firstCount + i] = second[i] * window[firstCount + i] }
+                for i in (firstCount + secondCount)..<size { windowed[i] = 0 }
             }
-            windowed[i] = sample * window[i]
         }
         fft.forward(windowed, real: &re, imaginary: &im)
-        for bin in 0..<magnitudes.count {
-            magnitudes[bin] = (re[bin] * re[bin] + im[bin] * im[bin]).squareRoot() * normalisation
+        let scale = normalisation
+        re.withUnsafeBufferPointer { re in
+            im.withUnsafeBufferPointer { im in
+                magnitudes.withUnsafeMutableBufferPointer { magnitudes in
+                    for bin in 0..<magnitudes.count {
+                        magnitudes[bin] = (re[bin] * re[bin] + im[bin] * im[bin]).squareRoot() * scale
+                    }
+                }
+            }
         }
     }
 
@@ -67,9 +69,11 @@ public final class MagnitudeSpectrum {
     public func centroid() -> Double {
         var weighted = 0.0
         var total = 0.0
-        for bin in 1..<magnitudes.count {
-            weighted += Double(magnitudes[bin]) * Double(bin)
-            total += Double(magnitudes[bin])
+        magnitudes.withUnsafeBufferPointer { magnitudes in
+            for bin in 1..<magnitudes.count {
+                weighted += Double(magnitudes[bin]) * Double(bin)
+                total += Double(magnitudes[bin])
+            }
         }
         return total > 1e-9 ? frequency(ofBin: weighted / total) : 0
     }

@@ -4,9 +4,10 @@ import RealModule
 ///
 /// Each frame's log-compressed spectrum is compared with a maximum-filtered earlier frame (which suppresses
 /// vibrato), the positive differences are summed into an onset detection function (ODF), and a frame is an
-/// onset when its ODF is a local peak above `delta + multiplier × median(recent ODF)` and at least
-/// `minimumInterOnsetFrames` after the previous onset. There is no fixed absolute level: the threshold follows
-/// the signal. A peak is confirmed one frame after it occurs.
+/// onset when its ODF is a local peak above `delta + multiplier × median(recent ODF)`, above a decaying
+/// fraction of the recent peaks (so the ripples after a strong attack are not onsets), and at least the minimum
+/// gap after the previous onset. There is no fixed absolute level: the threshold follows the signal. A peak is
+/// confirmed one frame after it occurs.
 public struct SpectralFluxOnsetDetector: Sendable {
     /// Tuning of the detector.
     public struct Settings: Sendable, Hashable {
@@ -22,6 +23,10 @@ public struct SpectralFluxOnsetDetector: Sendable {
         public var maxFilterBins: Int = 3
         /// Compression factor of the log spectrum, `log10(1 + λ·|X|)`.
         public var compression: Float = 1000
+        /// Fraction of the decaying recent-peak memory a new onset must exceed.
+        public var peakMemoryWeight = 0.1
+        /// Frames for the recent-peak memory to halve.
+        public var peakMemoryHalfLifeFrames = 10.0
 
         /// Default settings.
         public init() {}
@@ -30,7 +35,8 @@ public struct SpectralFluxOnsetDetector: Sendable {
     private let settings: Settings
     private let lowBin: Int
     private let highBin: Int
-    private var history: [[Float]]  // ring of log spectra, `lagFrames + 1` deep
+    private let binCount: Int
+    private var history: [Float]  // ring of `lagFrames + 1` log spectra, one after the other
     private var historyIndex = 0
     private var framesSeen = 0
     private var odfRecent: [Double]  // ring for the moving median
@@ -40,6 +46,8 @@ public struct SpectralFluxOnsetDetector: Sendable {
     private var beforePreviousODF = 0.0
     private var previousThreshold = Double.infinity
     private var framesSinceOnset = Int.max / 2
+    private var peakMemory = 0.0
+    private let peakMemoryDecay: Double
 
     /// The most recent ODF value.
     public private(set) var lastODF = 0.0
@@ -49,32 +57,81 @@ public struct SpectralFluxOnsetDetector: Sendable {
         self.settings = settings
         let binHz = sampleRate / Double(fftSize)
         lowBin = max(1, Int(30 / binHz))
-        highBin = min(binCount - 1, Int(16_000 / binHz))
-        history = Array(repeating: [Float](repeating: 0, count: binCount), count: settings.lagFrames + 1)
+        highBin = min(binCount - 2, Int(16_000 / binHz))
+        self.binCount = binCount
+        history = [Float](repeating: 0, count: binCount * (settings.lagFrames + 1))
         odfRecent = [Double](repeating: 0, count: settings.medianFrames)
+        peakMemoryDecay = Double.exp2(-1 / max(1, settings.peakMemoryHalfLifeFrames))
         scratch = [Double](repeating: 0, count: settings.medianFrames)
     }
 
     /// Feeds the next frame's magnitudes. Returns true when the *previous* frame was an onset; `minimumGap` is
     /// the smallest allowed distance between onsets in frames.
     public mutating func process(magnitudes: [Float], minimumGapFrames: Int) -> Bool {
+        let depth = settings.lagFrames + 1
         let current = historyIndex
-        let reference = (historyIndex + 1) % history.count  // the frame `lagFrames` ago
-        for bin in 0..<magnitudes.count {
-            history[current][bin] = Float.log10(1 + settings.compression * magnitudes[bin])
-        }
+        let reference = (historyIndex + 1) % depth  // the frame `lagFrames` ago
+        let compression = settings.compression
+        let low = max(0, lowBin - settings.maxFilterBins / 2)
+        let high = min(binCount - 1, highBin + settings.maxFilterBins / 2)
+        let half = settings.maxFilterBins / 2
+        let ready = framesSeen >= settings.lagFrames
+        let (lowBin, highBin, binCount) = (self.lowBin, self.highBin, self.binCount)
         var flux = 0.0
-        if framesSeen >= settings.lagFrames {
-            let half = settings.maxFilterBins / 2
-            for bin in lowBin...highBin {
-                var referenceValue: Float = 0
-                for neighbour in max(0, bin - half)...min(magnitudes.count - 1, bin + half) {
-                    referenceValue = max(referenceValue, history[reference][neighbour])
+        magnitudes.withUnsafeBufferPointer { magnitudes in
+            history.withUnsafeMutableBufferPointer { history in
+                let now = history.baseAddress! + current * binCount
+                let then = history.baseAddress! + reference * binCount
+                // Log compression and the positive flux against the maximum-filtered reference, eight bins at a time.
+                let source = UnsafeRawPointer(magnitudes.baseAddress!)
+                var bin = low
+                while bin + 8 <= high + 1 {
+                    let m = source.loadUnaligned(fromByteOffset: bin * 4, as: SIMD8<Float>.self)
+                    let value = FastMath.log2(1 + compression * m) * 0.30102999566
+                    UnsafeMutableRawPointer(now + bin).storeBytes(of: value, as: SIMD8<Float>.self)
+                    bin += 8
                 }
-                let rise = history[current][bin] - referenceValue
-                if rise > 0 { flux += Double(rise) }
+                while bin <= high {
+                    now[bin] = FastMath.log10(1 + compression * magnitudes[bin])
+                    bin += 1
+                }
+                guard ready else { return }
+                var sum: Float = 0
+                if half == 1 {
+                    // The usual three-bin maximum filter.
+                    var lanes = SIMD8<Float>()
+                    var bin = lowBin
+                    let current = UnsafeRawPointer(now)
+                    let previous = UnsafeRawPointer(then)
+                    while bin + 8 <= highBin + 1 {
+                        // `replace(with:where:)` compiles to vector blends; the stdlib's pointwiseMax does not.
+                        var reference = previous.loadUnaligned(fromByteOffset: (bin - 1) * 4, as: SIMD8<Float>.self)
+                        let centre = previous.loadUnaligned(fromByteOffset: bin * 4, as: SIMD8<Float>.self)
+                        let right = previous.loadUnaligned(fromByteOffset: (bin + 1) * 4, as: SIMD8<Float>.self)
+                        reference.replace(with: centre, where: centre .> reference)
+                        reference.replace(with: right, where: right .> reference)
+                        var rise = current.loadUnaligned(fromByteOffset: bin * 4, as: SIMD8<Float>.self) - reference
+                        rise.replace(with: 0, where: rise .< 0)
+                        lanes += rise
+                        bin += 8
+                    }
+                    sum = lanes.sum()
+                    while bin <= highBin {
+                        let referenceValue = max(then[bin - 1], max(then[bin], then[bin + 1]))
+                        sum += max(0, now[bin] - referenceValue)
+                        bin += 1
+                    }
+                } else {
+                    for bin in lowBin...highBin {
+                        var referenceValue: Float = 0
+                        for neighbour in max(0, bin - half)...min(binCount - 1, bin + half) {
+                            referenceValue = max(referenceValue, then[neighbour])
+                        }
+                        sum += max(0, now[bin] - referenceValue)
+                    }
+                }
+                flux = Double(sum) / Double(highBin - lowBin + 1)
             }
-            flux /= Double(highBin - lowBin + 1)
         }
         historyIndex = reference
         framesSeen += 1
@@ -85,9 +142,12 @@ public struct SpectralFluxOnsetDetector: Sendable {
         let isOnset = isPeak && previousODF > previousThreshold && framesSinceOnset >= minimumGapFrames
         framesSinceOnset = isOnset ? 1 : framesSinceOnset + 1
 
-        // Threshold for the current frame from the median of the frames before it.
+        // Threshold for the current frame from the median of the frames before it and the decaying peak memory.
         let median = recentMedian()
-        previousThreshold = settings.delta + settings.medianMultiplier * median
+        peakMemory *= peakMemoryDecay
+        previousThreshold = max(
+            settings.delta + settings.medianMultiplier * median, settings.peakMemoryWeight * peakMemory)
+        peakMemory = max(peakMemory, flux)
         odfRecent[odfRecentIndex] = flux
         odfRecentIndex = (odfRecentIndex + 1) % odfRecent.count
         beforePreviousODF = previousODF

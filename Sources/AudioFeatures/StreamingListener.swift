@@ -21,6 +21,7 @@ public final class StreamingListener {
     private var onsetDetector: SpectralFluxOnsetDetector
     private let pitchEstimator: YINPitchEstimator
     private var chromaExtractor = ChromaExtractor()
+    private var polyphonicEstimator = PolyphonicPitchEstimator()
 
     // Circular history of conditioned input; `position` is the frame after the newest sample.
     private var history: [Float]
@@ -28,11 +29,7 @@ public final class StreamingListener {
     private var position: FrameTime = 0
     private var started = false
     private var samplesInHop = 0
-    private var hopEnergy = 0.0
     private var previousLevelDB = -120.0
-    private var dcInput: Float = 0
-    private var dcOutput: Float = 0
-    private let dcCoefficient: Float
 
     // Frame counts derived from the settings.
     private let onsetCompensationFrames: FrameTime
@@ -105,7 +102,6 @@ public final class StreamingListener {
         releaseHops = max(1, Int((settings.releaseSeconds * sampleRate / Double(hopFrames)).rounded()))
         maximumEventFrames = FrameTime(settings.maximumEventSeconds * sampleRate)
         attackFrames = FrameTime(0.1 * sampleRate)
-        dcCoefficient = Float(1 - 2 * Double.pi * 10 / sampleRate)  // one-pole DC blocker at 10 Hz
         pitchEstimates.reserveCapacity(settings.maximumPitchEstimates)
         pitchScratch.reserveCapacity(settings.maximumPitchEstimates)
     }
@@ -134,8 +130,6 @@ public final class StreamingListener {
         if !started {
             started = true
             position = startFrame
-            // Start the DC blocker from the first sample, so an offset present from the start is no "onset".
-            if let first = samples.first, first.isFinite { dcInput = first }
         } else if startFrame > position {
             // Frames were lost: close the event where the audio stopped and start listening afresh.
             discontinuityCount += 1
@@ -146,25 +140,68 @@ public final class StreamingListener {
         }
         var index = first
         while index < samples.count {
-            var x = samples[index]
-            if !x.isFinite {
-                x = 0
-                nonFiniteSampleCount += 1
-            }
-            let y = x - dcInput + dcCoefficient * dcOutput
-            dcInput = x
-            dcOutput = y
-            history[Int(position & FrameTime(historyMask))] = y
-            position += 1
-            if eventActive && eventFill < eventBuffer.count {
-                eventBuffer[eventFill] = y
-                eventFill += 1
-            }
-            hopEnergy += Double(y) * Double(y)
-            samplesInHop += 1
+            // Work up to the next hop boundary with local copies, then run the hop's analysis.
+            let chunk = min(samples.count - index, hopFrames - samplesInHop)
+            conditionAndStore(UnsafeBufferPointer(rebasing: samples[index..<(index + chunk)]))
+            index += chunk
+            samplesInHop += chunk
             if samplesInHop == hopFrames { endOfHop(into: &outputs) }
-            index += 1
         }
+    }
+
+    /// Sanitises and stores samples in the history (and the event buffer). The hop's level is computed from the
+    /// history at the end of the hop, in a fixed order, so block boundaries never change a result.
+    private func conditionAndStore(_ samples: UnsafeBufferPointer<Float>) {
+        guard let base = samples.baseAddress, !samples.isEmpty else { return }
+        let count = samples.count
+        var nonFinite = 0
+        let start = Int(position & FrameTime(historyMask))
+        let capture = eventActive ? min(count, eventBuffer.count - eventFill) : 0
+        let fill = eventFill
+        history.withUnsafeMutableBufferPointer { history in
+            eventBuffer.withUnsafeMutableBufferPointer { eventBuffer in
+                // The ring is longer than a hop, so a chunk wraps at most once: copy it in up to two runs.
+                let firstPart = min(count, history.count - start)
+                var offset = 0
+                var target = history.baseAddress! + start
+                var length = firstPart
+                while length > 0 {
+                    // Eight samples at a time: non-finite values become silence (and are counted).
+                    var i = 0
+                    let source = UnsafeRawPointer(base + offset)
+                    let destination = UnsafeMutableRawPointer(target)
+                    while i + 8 <= length {
+                        var x = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let finite = (x .== x) .& (x .< .infinity) .& (x .> -.infinity)
+                        if any(.!finite) {
+                            for lane in 0..<8 where !finite[lane] { nonFinite += 1 }
+                            x.replace(with: 0, where: .!finite)
+                        }
+                        destination.storeBytes(of: x, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < length {
+                        var x = base[offset + i]
+                        if !x.isFinite {
+                            x = 0
+                            nonFinite += 1
+                        }
+                        target[i] = x
+                        i += 1
+                    }
+                    offset += length
+                    target = history.baseAddress!
+                    length = count - offset
+                }
+                if capture > 0 {
+                    let source = history.baseAddress!
+                    for i in 0..<capture { eventBuffer[fill + i] = source[(start + i) & historyMask] }
+                }
+            }
+        }
+        position += FrameTime(count)
+        eventFill += capture
+        nonFiniteSampleCount += nonFinite
     }
 
     /// Ends the stream: the event in progress is completed at the last frame heard.
@@ -179,16 +216,14 @@ public final class StreamingListener {
             binCount: onsetSpectrum.size / 2 + 1, fftSize: onsetSpectrum.size, sampleRate: sampleRate,
             settings: settings.onset)
         samplesInHop = 0
-        hopEnergy = 0
         previousOnset = nil
         previousF0 = nil
         previousInterOnsetSeconds = 0
     }
 
     private func endOfHop(into outputs: inout [ListenerOutput]) {
-        let level = 10 * Double.log10(hopEnergy / Double(hopFrames) + 1e-12)
+        let level = hopLevelDB()
         levelDB = level
-        hopEnergy = 0
         samplesInHop = 0
 
         // Onset spectrum over the newest window, read from the circular history in two pieces.
@@ -214,6 +249,38 @@ public final class StreamingListener {
         }
         if eventActive { updateEvent(levelDB: level, into: &outputs) }
         previousLevelDB = level
+    }
+
+    /// Level of the hop just completed in dBFS: its variance, so a DC offset does not count as sound.
+    private func hopLevelDB() -> Double {
+        let end = Int(position & FrameTime(historyMask))
+        let start = (end - hopFrames + history.count) & historyMask
+        var sum = SIMD8<Float>()
+        var energy = SIMD8<Float>()
+        var tailSum: Float = 0
+        var tailEnergy: Float = 0
+        history.withUnsafeBufferPointer { history in
+            let raw = UnsafeRawPointer(history.baseAddress!)
+            var i = 0
+            if start + hopFrames <= history.count {
+                while i + 8 <= hopFrames {
+                    let x = raw.loadUnaligned(fromByteOffset: (start + i) * 4, as: SIMD8<Float>.self)
+                    sum += x
+                    energy += x * x
+                    i += 8
+                }
+            }
+            while i < hopFrames {
+                let x = history[(start + i) & historyMask]
+                tailSum += x
+                tailEnergy += x * x
+                i += 1
+            }
+        }
+        let count = Double(hopFrames)
+        let mean = Double(sum.sum() + tailSum) / count
+        let variance = max(0, Double(energy.sum() + tailEnergy) / count - mean * mean)
+        return 10 * Double.log10(variance + 1e-12)
     }
 
     private func startEvent(at frame: FrameTime, levelDB: Double, into outputs: inout [ListenerOutput]) {
@@ -291,10 +358,9 @@ public final class StreamingListener {
                 pitchScratch.count % 2 == 1
                 ? pitchScratch[middle] : 0.5 * (pitchScratch[middle - 1] + pitchScratch[middle])
         }
-        let confidence = pitchScratch.isEmpty ? 0 : confidenceSum / Double(pitchScratch.count)
-        let f0 = midi.map { PitchMath.hertz(midiPitch: $0) }
+        var confidence = pitchScratch.isEmpty ? 0 : confidenceSum / Double(pitchScratch.count)
 
-        // Chroma and centroid from the spectrum just after the attack.
+        // Chroma, centroid and the polyphonic pitch set from the spectrum just after the attack.
         let start = min(attackSkipFrames, eventFill)
         eventBuffer.withUnsafeBufferPointer { buffer in
             chromaSpectrum.analyse(UnsafeBufferPointer(rebasing: buffer[start..<eventFill]))
@@ -302,9 +368,19 @@ public final class StreamingListener {
         let chroma = chromaExtractor.chroma(
             magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
         let centroid = chromaSpectrum.centroid()
+        var notes = polyphonicEstimator.estimate(
+            magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
+        if let yinNote = midi.map({ Int($0.rounded()) }), notes.count <= 1 {
+            notes = [yinNote]  // monophonic: YIN's estimate is the finer one
+        } else if let top = notes.last, notes.count >= 2, midi.map({ !notes.contains(Int($0.rounded())) }) ?? true {
+            // A chord: YIN locks onto the common period, below every voice. The top voice carries the melody.
+            midi = Double(top)
+            confidence = 0.5
+        }
+        let f0 = midi.map { PitchMath.hertz(midiPitch: $0) }
 
         let interOnsetSeconds = Double(eventInterOnset) / sampleRate
-        let pitches = midi.map { [$0] } ?? []
+        let pitches = notes.map(Double.init)
         let features = EventFeatureLayout.features(
             EventFeatureLayout.Inputs(
                 chroma: chroma, pitches: pitches, f0: f0, previousF0: previousF0, confidence: confidence,
@@ -313,7 +389,7 @@ public final class StreamingListener {
         let velocity = UInt8(max(1, min(127, (127 * (eventAttackPeakDB + 60) / 57).rounded())))
         let event = MusicalEvent(
             onsetFrame: eventOnset, offsetFrame: max(offset, eventOnset + 1), midiPitch: midi, f0Hz: f0,
-            pitchConfidence: confidence, pitches: midi.map { [Int($0.rounded())] } ?? [], velocity: velocity,
+            pitchConfidence: confidence, pitches: notes, velocity: velocity,
             levelDB: eventAttackPeakDB, interOnsetFrames: eventInterOnset, centroidHz: centroid,
             features: features)
         outputs.append(.event(event))

@@ -78,9 +78,11 @@ public final class YINPitchEstimator {
         let size = fft.size
 
         // Prefix sums of squares give every window energy in O(1).
-        energy[0] = 0
-        for i in 0..<length { energy[i + 1] = energy[i] + Double(base[i]) * Double(base[i]) }
-        let e0 = energy[window]
+        let e0: Double = energy.withUnsafeMutableBufferPointer { energy in
+            energy[0] = 0
+            for i in 0..<length { energy[i + 1] = energy[i] + Double(base[i]) * Double(base[i]) }
+            return energy[window]
+        }
         guard e0 > 1e-10 * Double(window) else { return nil }
 
         // Cross-correlation of the first `window` samples with the whole input: c(τ) = Σ x[j] x[j+τ].
@@ -92,23 +94,37 @@ public final class YINPitchEstimator {
             for i in 0..<size { p[i] = i < window ? base[i] : 0 }
         }
         fft.forward(padded, real: &windowRe, imaginary: &windowIm)
-        for k in 0..<specRe.count {
-            let re = specRe[k] * windowRe[k] + specIm[k] * windowIm[k]
-            let im = specIm[k] * windowRe[k] - specRe[k] * windowIm[k]
-            specRe[k] = re
-            specIm[k] = im
+        specRe.withUnsafeMutableBufferPointer { specRe in
+            specIm.withUnsafeMutableBufferPointer { specIm in
+                windowRe.withUnsafeBufferPointer { windowRe in
+                    windowIm.withUnsafeBufferPointer { windowIm in
+                        for k in 0..<specRe.count {
+                            let re = specRe[k] * windowRe[k] + specIm[k] * windowIm[k]
+                            let im = specIm[k] * windowRe[k] - specRe[k] * windowIm[k]
+                            specRe[k] = re
+                            specIm[k] = im
+                        }
+                    }
+                }
+            }
         }
         fft.inverse(real: specRe, imaginary: specIm, output: &correlation)
         let scale = 1 / Double(size)
 
         // Cumulative-mean-normalised difference d'(τ).
-        var runningSum = 0.0
-        normalised[0] = 1
-        for lag in 1...maxLag {
-            let energyAtLag = energy[lag + window] - energy[lag]
-            let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[lag]) * scale)
-            runningSum += difference
-            normalised[lag] = runningSum > 0 ? difference * Double(lag) / runningSum : 1
+        correlation.withUnsafeBufferPointer { correlation in
+            energy.withUnsafeBufferPointer { energy in
+                normalised.withUnsafeMutableBufferPointer { normalised in
+                    var runningSum = 0.0
+                    normalised[0] = 1
+                    for lag in 1...maxLag {
+                        let energyAtLag = energy[lag + window] - energy[lag]
+                        let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[lag]) * scale)
+                        runningSum += difference
+                        normalised[lag] = runningSum > 0 ? difference * Double(lag) / runningSum : 1
+                    }
+                }
+            }
         }
 
         // First dip under the threshold, followed down to its local minimum; else the global minimum.
