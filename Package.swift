@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "AudioFeatures", dependencies: ["MusicHalCore", realModule]),
         .target(name: "OracleCore", dependencies: ["MusicHalCore", realModule]),
         .target(name: "MIDICore", dependencies: ["MusicHalCore"]),
+        .target(name: "NeuralFeatures", dependencies: ["MusicHalCore", realModule]),
         .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore"]),
         .target(
             name: "Improviser",
@@ -52,17 +53,34 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
 
+        // Weak RealtimeSanitizer hooks: a no-op unless the RTSan runtime is linked (see .ci/run-rtsan).
+        .target(name: "CRTCheck"),
+
         // MARK: Adapters (one C library each, exposed through core protocols)
         .target(name: "AudioFileAdapter", dependencies: ["MusicHalCore", "CSndfile"]),
         .target(name: "SampleRateAdapter", dependencies: ["AudioFeatures", "CSamplerate"]),
         .target(name: "FFTWAdapter", dependencies: ["AudioFeatures", "CFFTW"]),
+        .target(name: "BLASAdapter", dependencies: ["NeuralFeatures", "COpenBLAS"]),
+        .target(
+            name: "JACKAdapter",
+            dependencies: [
+                "MusicHalCore", "RealtimeSupport", "CJACK", "CRTCheck", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ALSAAdapter",
+            dependencies: [
+                "MusicHalCore", "RealtimeSupport", "MIDICore", "CALSA", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // MARK: Composition and executable
         .target(
             name: "MusicHalApp",
             dependencies: [
                 "MusicHalCore", "RealtimeSupport", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat",
-                "Improviser", "Training", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter",
+                "Improviser", "Training", "NeuralFeatures", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter",
+                "BLASAdapter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -83,6 +101,14 @@ let package = Package(
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "MusicHalCore", "TestSignals"]),
         .testTarget(name: "OracleCoreTests", dependencies: ["OracleCore", "MusicHalCore"]),
         .testTarget(name: "MIDICoreTests", dependencies: ["MIDICore", "MusicHalCore"]),
+        .testTarget(name: "NeuralFeaturesTests", dependencies: ["NeuralFeatures", "MusicHalCore"]),
+        .testTarget(name: "BLASAdapterTests", dependencies: ["BLASAdapter", "NeuralFeatures"]),
+        .testTarget(
+            name: "JACKAdapterTests",
+            dependencies: ["JACKAdapter", "RealtimeSupport", "MusicHalCore", "MIDICore", "CRTCheck"]
+        ),
+        .testTarget(
+            name: "ALSAAdapterTests", dependencies: ["ALSAAdapter", "RealtimeSupport", "MusicHalCore", "MIDICore"]),
         .testTarget(name: "ModelFormatTests", dependencies: ["ModelFormat", "MusicHalCore", "OracleCore"]),
         .testTarget(
             name: "ImproviserTests",

@@ -1,0 +1,1 @@
+// ALSAAdapter: being written in a parallel change

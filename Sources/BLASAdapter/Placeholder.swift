@@ -1,0 +1,1 @@
+// BLASAdapter: being written in a parallel change

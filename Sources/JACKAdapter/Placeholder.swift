@@ -1,0 +1,1 @@
+// JACKAdapter: being written in a parallel change

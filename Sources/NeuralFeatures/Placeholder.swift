@@ -1,0 +1,1 @@
+// NeuralFeatures: being written in a parallel change

@@ -1,0 +1,1 @@
+// ALSAAdapterTests: being written in a parallel change

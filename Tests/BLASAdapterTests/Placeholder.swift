@@ -1,0 +1,1 @@
+// BLASAdapterTests: being written in a parallel change

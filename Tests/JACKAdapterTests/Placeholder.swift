@@ -1,0 +1,1 @@
+// JACKAdapterTests: being written in a parallel change

@@ -1,0 +1,1 @@
+// NeuralFeaturesTests: being written in a parallel change
