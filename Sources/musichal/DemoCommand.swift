@@ -19,11 +19,15 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .long, help: "Stream the recording as fast as possible instead of in real time.")
     var fast = false
 
-    @Option(name: .long, help: "Seed of every random choice (the same seed gives the same answer).")
-    var seed: UInt64 = 1
+    @Option(name: .long, help: "Seed of every random choice (the same seed gives the same answer; default 1).")
+    var seed: UInt64?
 
-    @Option(name: .long, help: "Agent mode: \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var mode: String = ImproviserMode.imitate.rawValue
+    @Option(
+        name: .long,
+        help:
+            "Agent mode: \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")) (default: the configuration's)."
+    )
+    var mode: String?
 
     @Option(name: [.short, .long], help: "Where to write the MIDI answer.")
     var output: String?
@@ -36,15 +40,22 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try global.prepare()
-        guard let mode = ImproviserMode(rawValue: mode) else {
-            CommandFailure.report(
-                "unknown mode '\(mode)' (use \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")))")
-            throw ExitCode.failure
+        // Flags override the configuration, which overrides the built-in defaults.
+        let chosenMode: ImproviserMode
+        if let mode {
+            guard let parsed = ImproviserMode(rawValue: mode) else {
+                let known = ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")
+                CommandFailure.report("unknown mode '\(mode)' (use \(known))")
+                throw ExitCode.failure
+            }
+            chosenMode = parsed
+        } else {
+            chosenMode = configuration.agent.mode
         }
         var options = DemoOptions()
         options.fast = fast
-        options.seed = seed
-        options.mode = mode
+        options.seed = seed ?? configuration.agent.seed ?? 1
+        options.mode = chosenMode
         options.outputPath = output
         options.recordingPath = recording
         options.modelsDirectory = modelsDir

@@ -9,7 +9,7 @@ struct MusicHalCommand: ParsableCommand {
         commandName: "musichal",
         abstract: "MusicHal: a real-time improvising musical partner.",
         version: MusicHalVersion.version,
-        subcommands: [DemoCommand.self, TrainCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, AnalyzeCommand.self, OracleCommand.self]
     )
 }
 

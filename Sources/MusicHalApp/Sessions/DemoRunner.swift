@@ -3,12 +3,15 @@ import AudioFileAdapter
 import FFTWAdapter
 import Foundation
 public import Improviser
+import Logging
 import MIDICore
 import ModelFormat
 import MusicHalCore
 import OracleCore
 import SampleRateAdapter
 import Training
+
+private let logger = Logger(label: "musichal.demo")
 
 /// Options of `musichal demo`.
 public struct DemoOptions: Sendable {
@@ -79,6 +82,9 @@ public enum DemoRunner {
         let paths = ResolvedPaths(modelsFlag: options.modelsDirectory, configuration: configuration.paths)
         let rate = configuration.audio.sampleRate
 
+        logger.info(
+            "demo starting",
+            metadata: ["recording": "\(recording)", "seed": "\(options.seed)", "mode": "\(options.mode)"])
         print("Training on \(recording) ...")
         let runner = TrainingRunner(
             files: [recording], threshold: .automatic(.musicHalDefault), analysisSampleRate: rate)

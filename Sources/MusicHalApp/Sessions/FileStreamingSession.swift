@@ -1,8 +1,11 @@
 import Dispatch
 import Foundation
 import Improviser
+import Logging
 import MusicHalCore
 import RealtimeSupport
+
+private let logger = Logger(label: "musichal.session")
 
 /// Streams an audio source through the engine the way the daemon does: a reader thread pushes blocks into a
 /// lock-free ring (paced like a device, or as fast as possible), the engine thread takes them, decides, and
@@ -63,6 +66,10 @@ final class FileStreamingSession {
             ready.wait()
         }
         if let error = reader.failure { throw error }
+        if ring.droppedBlocks > 0 {
+            logger.warning(
+                "audio blocks dropped: the engine fell behind", metadata: ["blocks": "\(ring.droppedBlocks)"])
+        }
 
         // The input has ended: complete the last event, then let the answer in progress play out in silence.
         record(engine.finishInput(), into: &report)

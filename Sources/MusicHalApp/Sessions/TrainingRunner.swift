@@ -2,11 +2,14 @@ import AudioFeatures
 import AudioFileAdapter
 import FFTWAdapter
 import Foundation
+import Logging
 public import ModelFormat
 import MusicHalCore
 import OracleCore
 import SampleRateAdapter
 public import Training
+
+private let logger = Logger(label: "musichal.train")
 
 /// A training failure that names the recording or file involved.
 public struct TrainingFailure: Error, CustomStringConvertible {
@@ -54,6 +57,13 @@ public struct TrainingRunner {
             let name = URL(fileURLWithPath: file).lastPathComponent
             do {
                 let reader = try SoundFileReader(path: file)
+                logger.info(
+                    "analysing recording",
+                    metadata: [
+                        "file": "\(file)", "format": "\(reader.formatName)", "rate": "\(reader.sampleRate)",
+                        "channels": "\(reader.channelCount)",
+                        "seconds": "\(String(format: "%.1f", reader.durationSeconds))",
+                    ])
                 let hash = try ContentHash.ofFile(file)
                 let source = try ResampledAudioSource(
                     source: reader, targetRate: analysisSampleRate, factory: LibsamplerateConverterFactory())
@@ -82,6 +92,7 @@ public struct TrainingRunner {
                 throw TrainingFailure(description: "\(file): \(error)")
             }
         }
+        logger.debug("building the oracle", metadata: ["threshold": "\(threshold)"])
         do {
             return try trainer.finish(
                 musicHalVersion: MusicHalVersion.version,
