@@ -22,6 +22,7 @@ public final class ResampledAudioSource: AudioSource {
     private let source: any AudioSource
     private let converter: (any SampleRateConverter)?
     private var pending: [Float] = []
+    private var pendingStart = 0  // samples of `pending` already delivered; compacted lazily
     private var nextFrame: FrameTime = 0
     private var finished = false
     private var inputFrames = 0
@@ -43,7 +44,11 @@ public final class ResampledAudioSource: AudioSource {
             nextFrame += FrameTime(block.frameCount)
             return block
         }
-        while pending.count < maxFrames && !finished {
+        while pending.count - pendingStart < maxFrames && !finished {
+            if pendingStart > 0 {
+                pending.removeFirst(pendingStart)
+                pendingStart = 0
+            }
             let inputFrames = max(64, Int(Double(maxFrames) / converter.ratio))
             if let block = try source.nextBlock(maxFrames: inputFrames) {
                 self.inputFrames += block.frameCount
@@ -56,18 +61,20 @@ public final class ResampledAudioSource: AudioSource {
                 // The converter's delay line leaves the output a little shorter or longer than the input: keep
                 // exactly input × ratio frames, so both clocks describe the same duration.
                 let expected = Int((Double(self.inputFrames) * converter.ratio).rounded())
-                let excess = Int(nextFrame) + pending.count - expected
+                let excess = Int(nextFrame) + pending.count - pendingStart - expected
                 if excess > 0 {
-                    pending.removeLast(min(excess, pending.count))
+                    pending.removeLast(min(excess, pending.count - pendingStart))
                 } else if excess < 0 {
                     pending.append(contentsOf: repeatElement(0, count: -excess))
                 }
             }
         }
-        guard !pending.isEmpty else { return nil }
-        let count = min(maxFrames, pending.count)
-        let block = AudioBlock(startFrame: nextFrame, sampleRate: sampleRate, samples: Array(pending[0..<count]))
-        pending.removeFirst(count)
+        guard pending.count > pendingStart else { return nil }
+        let count = min(maxFrames, pending.count - pendingStart)
+        let block = AudioBlock(
+            startFrame: nextFrame, sampleRate: sampleRate,
+            samples: Array(pending[pendingStart..<(pendingStart + count)]))
+        pendingStart += count
         nextFrame += FrameTime(count)
         return block
     }

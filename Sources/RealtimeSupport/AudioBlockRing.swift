@@ -80,6 +80,9 @@ public final class AudioBlockRing: @unchecked Sendable {
         return true
     }
 
+    /// Whether every slot is taken (a push now would drop the block). Exact on the producer's thread.
+    public var isFull: Bool { pendingBlocks >= slotCount }
+
     /// Blocks dropped because the ring was full.
     public var droppedBlocks: Int { dropped.load(ordering: .relaxed) }
 

@@ -139,17 +139,12 @@ private final class BlockReader: @unchecked Sendable {
                     let due = Double(block.endFrame) / sampleRate - Date().timeIntervalSince(start)
                     if due > 0 { Thread.sleep(forTimeInterval: due) }
                 }
-                var pushed = block.samples.withUnsafeBufferPointer {
-                    ring.push(startFrame: block.startFrame, samples: $0)
-                }
                 // A file is not a device: rather than drop a block, wait for the engine to catch up.
-                while !pushed {
+                while ring.isFull {
                     ready.signal()
                     Thread.sleep(forTimeInterval: 0.0005)
-                    pushed = block.samples.withUnsafeBufferPointer {
-                        ring.push(startFrame: block.startFrame, samples: $0)
-                    }
                 }
+                _ = block.samples.withUnsafeBufferPointer { ring.push(startFrame: block.startFrame, samples: $0) }
                 ready.signal()
             }
         } catch {
