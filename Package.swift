@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore"]),
         .target(
             name: "Improviser",
-            dependencies: ["MusicHalCore", "RealtimeSupport", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat"]
+            dependencies: [
+                "MusicHalCore", "RealtimeSupport", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat", realModule,
+            ]
         ),
         .target(
             name: "Training",

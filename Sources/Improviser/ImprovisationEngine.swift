@@ -108,16 +108,30 @@ public final class ImprovisationEngine {
             case .onset(let frame, _):
                 onsetCount += 1
                 activity.onsets.append(frame)
+                schedule(improviser.hearOnset(at: max(frame, position)), into: &activity)
             case .event(let event):
                 eventCount += 1
                 activity.events.append(event)
-                if let phrase = improviser.hear(event, now: position) {
-                    phraseCount += 1
-                    for note in phrase.notes { scheduler.schedule(note) }
-                    activity.phrases.append(phrase)
-                }
+                improviser.hear(event, now: position)
             }
         }
+        schedule(improviser.tick(now: position), into: &activity)
+        return activity
+    }
+
+    private func schedule(_ phrases: [Phrase], into activity: inout EngineActivity) {
+        for phrase in phrases {
+            phraseCount += 1
+            for note in phrase.notes { scheduler.schedule(note) }
+            activity.phrases.append(phrase)
+        }
+    }
+
+    /// Lets the agent act on time passing without input (silence, initiative), up to `frame`.
+    public func advance(to frame: FrameTime) -> EngineActivity {
+        position = max(position, frame)
+        var activity = EngineActivity()
+        schedule(improviser.tick(now: position), into: &activity)
         return activity
     }
 

@@ -1,31 +1,80 @@
+import AudioFeatures
 public import ModelFormat
 public import MusicHalCore
 import OracleCore
+import RealModule
 
-/// The agent: it tracks the musician in its memory and answers with phrases walked through the oracle.
+/// The agent: it follows the musician in its memory and decides when and what to play, in two voices.
 ///
 /// Pure and deterministic: time is the stream's sample clock passed in, and every random choice comes from
 /// generators seeded at creation, so the same input and seed give the same answer.
+///
+/// How the modes reach generation:
+/// - `imitate` continues the memory from where the input was matched (the tracked oracle state), in the
+///   input's register, with the corpus rhythm.
+/// - `contrast` starts where the memory is least like the input's recent pitch-class content, prefers pitch
+///   classes the musician is not using, sits in the other half of the register, and inverts the density
+///   (sparse against busy playing, busy against sparse).
+/// - `imitate` plays only pitch classes heard in the last ten seconds (once six notes are heard), weighted by
+///   how often the musician used them.
+/// - `lead` continues its own previous line with high continuity, transposed so its pitch content matches the
+///   input's and kept inside the diatonic scale of the key heard in the input.
+/// - `listen` tracks and learns, plays nothing.
+/// - `auto` holds one of imitate, lead and contrast for 15 to 45 s, chosen with weights 0.5, 0.3 and 0.2, then
+///   chooses again (never the same twice in a row).
+///
+/// Turn-taking: an input pause of `0.25 + give_space` seconds is a gap, answered once with probability
+/// `density`; while the musician plays, phrases start at a rate of `density × (1 − give_space) × 0.5` per
+/// second; after three seconds of silence the agent plays on its own at `initiative × 0.4` phrases per second.
+/// With `give_space` 0 and `density` 1 the agent answers every onset immediately. Whatever the parameters, no
+/// more than `2 + 10 × density` notes start in any second (the density ceiling).
 public struct Improviser: Sendable {
     /// Sample rate of the stream clock the agent works on.
     public let sampleRate: Double
     /// Musical parameters.
     public var parameters: AgentParameters
-    /// Current mode.
-    public var mode: ImproviserMode
+    /// The mode asked for (possibly `auto`).
+    public var mode: ImproviserMode {
+        didSet { if mode != oldValue { autoUntil = 0 } }
+    }
+    /// The mode actually playing: `mode`, or the one `auto` chose.
+    public private(set) var activeMode: ImproviserMode
     /// Whether heard events are added to the memory.
     public var isLearning = false
     /// The memory, if a model is loaded.
     public private(set) var model: MusicHalModel?
     /// Where the musician currently is in the memory (an oracle state), if known.
     public private(set) var trackedState: Int?
+    /// The key of the recent input, when there is enough of it.
+    public private(set) var inputKey: MusicalKey?
 
-    private var navigator: OracleNavigator
+    private struct HeardNote: Sendable {
+        var frame: FrameTime
+        var pitch: Int?
+    }
+
+    private struct VoiceState: Sendable {
+        var navigator: OracleNavigator
+        var state: Int?
+        var busyUntil: FrameTime = 0
+    }
+
+    private var heard: [HeardNote] = []
+    private var lastOnset: FrameTime?
+    private var gapAnswered = true
     private var tracker = OracleTracker()
     private var random: SeededRandomGenerator
-    private var busyUntil: FrameTime = 0
-    private var recentPitches: [Double] = []
+    private var melody: VoiceState
+    private var bass: VoiceState
+    private var recentNoteOns: [FrameTime] = []
+    private var nextDecision: FrameTime = 0
+    private var autoUntil: FrameTime = 0
+    private var corpusHistogram = [Double](repeating: 0, count: 12)
+    private var pitchedStates: [Int] = []
     private var modelTimeScale = 1.0
+
+    /// Weights of the playing modes `auto` chooses from.
+    public static let autoWeights: [(ImproviserMode, Double)] = [(.imitate, 0.5), (.lead, 0.3), (.contrast, 0.2)]
 
     /// Creates an agent on a stream clock of `sampleRate`, with every random choice derived from `seed`.
     public init(
@@ -35,110 +84,323 @@ public struct Improviser: Sendable {
         self.sampleRate = sampleRate
         self.parameters = parameters
         self.mode = mode
-        navigator = OracleNavigator(seed: seed)
+        activeMode = mode == .auto ? .imitate : mode
+        melody = VoiceState(navigator: OracleNavigator(seed: seed))
+        bass = VoiceState(navigator: OracleNavigator(seed: seed &+ 0x9E37_79B9))
         random = SeededRandomGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
 
-    /// Replaces the memory. Tracking restarts; the phrase in progress is left to the scheduler.
+    // MARK: Memory
+
+    /// Replaces the memory. Tracking restarts; phrases in progress are left to the scheduler.
     public mutating func load(_ model: MusicHalModel?) {
         self.model = model
         tracker = OracleTracker()
         trackedState = nil
+        melody.state = nil
+        bass.state = nil
         modelTimeScale = model.map { sampleRate / $0.metadata.analysisSampleRate } ?? 1
+        pitchedStates = []
+        corpusHistogram = [Double](repeating: 0, count: 12)
+        guard let model else { return }
+        for (index, event) in model.events.enumerated() {
+            guard let note = event.midiNote else { continue }
+            pitchedStates.append(index + 1)
+            corpusHistogram[PitchMath.pitchClass(note)] += 1
+        }
     }
 
-    /// Hears a completed input event at stream frame `now`: tracks it in the memory, learns it when learning
-    /// is on, and may answer with a phrase starting at `now`.
-    public mutating func hear(_ event: MusicalEvent, now: FrameTime) -> Phrase? {
-        if let pitch = event.midiPitch {
-            recentPitches.append(pitch)
-            if recentPitches.count > 16 { recentPitches.removeFirst(recentPitches.count - 16) }
-        }
-        guard var memory = model else { return nil }
+    // MARK: Hearing
+
+    /// Hears an onset at `frame`. With `give_space` 0 and `density` 1 the agent answers at once.
+    public mutating func hearOnset(at frame: FrameTime) -> [Phrase] {
+        lastOnset = frame
+        gapAnswered = false
+        guard parameters.giveSpace == 0, parameters.density == 1, frame >= melody.busyUntil,
+            let phrase = makePhrase(voice: .melody, at: frame, reason: "answers the onset at once (give_space 0)")
+        else { return [] }
+        return [phrase]
+    }
+
+    /// Hears a completed input event at stream frame `now`: tracks it in the memory and learns it when learning
+    /// is on. Decisions to play are taken in `tick`.
+    public mutating func hear(_ event: MusicalEvent, now: FrameTime) {
+        heard.append(HeardNote(frame: event.onsetFrame, pitch: event.midiNote))
+        forgetOldInput(now: now)
+        updateInputKey()
+        guard var memory = model else { return }
         let frame = event.features.values.map(Double.init)
-        if frame.count == memory.oracle.dimension {
-            trackedState = tracker.observe(frame, in: memory.oracle).state
-        }
-        if isLearning, frame.count == memory.oracle.dimension {
+        guard frame.count == memory.oracle.dimension else { return }
+        trackedState = tracker.observe(frame, in: memory.oracle).state
+        if isLearning {
             // The corpus keeps its own clock: store the event in model frames.
             var learned = event
             learned.onsetFrame = FrameTime(Double(event.onsetFrame) / modelTimeScale)
             learned.offsetFrame = FrameTime(Double(event.offsetFrame) / modelTimeScale)
             learned.interOnsetFrames = FrameTime(Double(event.interOnsetFrames) / modelTimeScale)
-            if (try? memory.learn([learned])) != nil { model = memory }
+            if (try? memory.learn([learned])) != nil {
+                model = memory
+                if learned.midiNote != nil { pitchedStates.append(memory.oracle.inputCount) }
+            }
         }
-        guard mode != .listen, now >= busyUntil, random.nextUnit() < parameters.density else { return nil }
-        let reason: String
-        let start: Int?
-        if let tracked = trackedState {
-            start = tracked
-            reason = "continues the memory from state \(tracked), where the input was matched"
-        } else {
-            start = nil
-            reason = "input not found in the memory: starts from a random pitched moment"
-        }
-        return makePhrase(startingAfter: start, at: now, reason: reason)
     }
 
-    /// Builds a phrase of `phrase_min...phrase_max` notes by walking the oracle from `state` (or a random
-    /// pitched state), starting at `frame`. Pitches, velocities, durations and inter-onset intervals come from
-    /// the corpus events walked, so rhythm travels with pitch.
-    public mutating func makePhrase(startingAfter state: Int?, at frame: FrameTime, reason: String) -> Phrase? {
-        guard let memory = model, memory.oracle.stateCount > 1 else { return nil }
+    private mutating func forgetOldInput(now: FrameTime) {
+        let horizon = FrameTime(10 * sampleRate)
+        if now > horizon, let index = heard.firstIndex(where: { $0.frame + horizon >= now }), index > 0 {
+            heard.removeFirst(index)
+        }
+    }
+
+    private mutating func updateInputKey() {
+        guard heard.filter({ $0.pitch != nil }).count >= 6 else { return }
+        inputKey = MusicalKey.estimate(from: inputHistogram())?.key
+    }
+
+    /// Pitch-class histogram of the input heard in the last ten seconds.
+    public func inputHistogram() -> [Double] {
+        var histogram = [Double](repeating: 0, count: 12)
+        for note in heard { if let pitch = note.pitch { histogram[PitchMath.pitchClass(pitch)] += 1 } }
+        return histogram
+    }
+
+    // MARK: Deciding
+
+    /// Called as the stream advances (every block): takes the turn-taking decisions and returns the phrases to
+    /// play from `now`.
+    public mutating func tick(now: FrameTime) -> [Phrase] {
+        resolveAutoMode(now: now)
+        guard activeMode != .listen, model != nil, !pitchedStates.isEmpty, now >= nextDecision else { return [] }
+        let step = 0.05
+        nextDecision = now + FrameTime(step * sampleRate)
+        let silence = lastOnset.map { Double(now - min(now, $0)) / sampleRate } ?? .infinity
+        let gap = 0.25 + parameters.giveSpace
+        var phrases: [Phrase] = []
+        if now >= melody.busyUntil {
+            var reason: String?
+            if silence >= gap && silence < 3 && !gapAnswered {
+                gapAnswered = true
+                if random.nextUnit() < parameters.density {
+                    reason = "answers in the gap after the musician's phrase (\(format(silence)) s of space)"
+                }
+            } else if silence < gap {
+                let rate = parameters.density * (1 - parameters.giveSpace) * 0.5
+                if random.nextUnit() < 1 - Double.exp(-rate * step) {
+                    reason = "plays along while the musician plays (give_space \(format(parameters.giveSpace)))"
+                }
+            } else if silence >= 3 {
+                let rate = parameters.initiative * 0.4
+                if random.nextUnit() < 1 - Double.exp(-rate * step) {
+                    reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
+                }
+            }
+            if let reason, let phrase = makePhrase(voice: .melody, at: now, reason: reason) {
+                phrases.append(phrase)
+                if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * parameters.density,
+                    let line = makePhrase(voice: .bass, at: now, reason: "supports the melody's phrase from below")
+                {
+                    phrases.append(line)
+                }
+            }
+        }
+        return phrases
+    }
+
+    private mutating func resolveAutoMode(now: FrameTime) {
+        guard mode == .auto else {
+            activeMode = mode
+            return
+        }
+        guard now >= autoUntil else { return }
+        let choices = Self.autoWeights.filter { $0.0 != activeMode || autoUntil == 0 }
+        let total = choices.reduce(0) { $0 + $1.1 }
+        var pick = random.nextUnit() * total
+        var chosen = choices[0].0
+        for (candidate, weight) in choices {
+            if pick < weight {
+                chosen = candidate
+                break
+            }
+            pick -= weight
+        }
+        activeMode = chosen
+        autoUntil = now + FrameTime((15 + 30 * random.nextUnit()) * sampleRate)
+    }
+
+    // MARK: Making phrases
+
+    /// Builds a phrase for `voice` starting at `frame`, walking the oracle as the active mode asks. Pitches,
+    /// velocities, durations and inter-onset intervals come from the corpus events walked (rhythm travels with
+    /// pitch); the notes are transposed and placed by octaves into the voice's register.
+    public mutating func makePhrase(voice: Voice, at frame: FrameTime, reason: String) -> Phrase? {
+        guard let memory = model, memory.oracle.stateCount > 1, !pitchedStates.isEmpty else { return nil }
         let events = memory.events
         let oracle = memory.oracle
+        let playing = activeMode == .listen ? ImproviserMode.imitate : activeMode
+        let register = parameters.register(of: voice)
+        let histogram = inputHistogram()
+        let inputMedian = medianInputPitch()
+
+        // Where to start, how to move, and how to shape the result, by mode.
+        var navigation = NavigationParameters()
+        navigation.temperature = parameters.temperature
+        navigation.continuity = parameters.continuity
+        var transposition = Int(parameters.transposition)
+        var allowedClasses: Set<Int>?
+        var classWeight: [Double]?
+        var centre = Double(register.lowerBound + register.upperBound) / 2
+        var rhythmScale = 1.0
+        var start: Int?
+        var matched: Int?
+        switch playing {
+        case .imitate, .listen, .auto:
+            matched = trackedState
+            start = voice == .melody ? trackedState : (trackedState ?? melody.state)
+            if let inputMedian, voice == .melody { centre = inputMedian }
+            // Stay in the musician's harmonic world: once enough is heard, only the pitch classes they use,
+            // weighted by how much they use them.
+            let peak = histogram.max() ?? 0
+            if peak > 0 { classWeight = histogram.map { 0.2 + 0.8 * $0 / peak } }
+            if histogram.reduce(0, +) >= 6 { allowedClasses = Set((0..<12).filter { histogram[$0] > 0 }) }
+        case .contrast:
+            start = leastSimilarState(to: histogram)
+            let peak = histogram.max() ?? 0
+            if peak > 0 { classWeight = histogram.map { 1 - 0.9 * $0 / peak } }
+            let span = Double(register.upperBound - register.lowerBound)
+            if let inputMedian, voice == .melody {
+                let inUpperHalf = inputMedian > Double(register.lowerBound) + span / 2
+                centre = Double(register.lowerBound) + span * (inUpperHalf ? 0.25 : 0.75)
+            }
+            let density = inputDensity()
+            rhythmScale = density > 3 ? 1.8 : (density < 1.5 ? 0.6 : 1)
+        case .lead:
+            start = (voice == .melody ? melody.state : bass.state) ?? melody.state
+            navigation.continuity = max(parameters.continuity, 0.9)
+            if let input = inputKey, let shift = bestTransposition(from: corpusHistogram, to: histogram) {
+                transposition += shift
+                allowedClasses = input.scale
+            }
+        }
+        if voice == .bass { rhythmScale *= 2 }
+        let startState = start ?? pitchedStates[Int(random.next() % UInt64(pitchedStates.count))]
+
         let minimum = Int(parameters.phraseMinimum)
         let maximum = max(minimum, Int(parameters.phraseMaximum))
-        let length = minimum + Int(random.next() % UInt64(maximum - minimum + 1))
-        var navigation = NavigationParameters()
-        navigation.continuity = parameters.continuity
-        navigation.temperature = parameters.temperature
+        var length = minimum + Int(random.next() % UInt64(maximum - minimum + 1))
+        if voice == .bass { length = max(1, length / 2) }
 
-        var current = state ?? (1 + Int(random.next() % UInt64(oracle.stateCount - 1)))
+        let shift = transposition
+        let score: (Int) -> Double? = { candidate in
+            guard let note = Self.voicePitch(events[candidate - 1], voice: voice) else { return nil }
+            let pitchClass = PitchMath.pitchClass(note + shift)
+            if let allowed = allowedClasses, !allowed.contains(pitchClass) { return nil }
+            return classWeight.map { $0[pitchClass] } ?? 1
+        }
+        var state = startState
         var steps: [PhraseStep] = []
         var notes: [Note] = []
         var time = frame
-        let register = parameters.register(of: .melody)
-        let centre =
-            recentPitches.isEmpty ? Double(register.lowerBound + register.upperBound) / 2 : median(recentPitches)
+        var previousPitch: Int?
         var attempts = 0
         while notes.count < length && attempts < length * 4 {
             attempts += 1
-            guard
-                let step = navigator.step(
-                    from: current, oracle: oracle, parameters: navigation,
-                    score: { candidate in
-                        events[candidate - 1].midiPitch == nil ? nil : 1
-                    })
-            else { break }
-            current = step.state
-            let event = events[current - 1]
-            guard let pitch = event.midiNote else { continue }
-            let played = placeInRegister(pitch + Int(parameters.transposition), near: centre, register: register)
-            let interOnset = nextInterOnset(after: current, in: events)
+            let walked: NavigationStep?
+            if voice == .melody {
+                walked = melody.navigator.step(from: state, oracle: oracle, parameters: navigation, score: score)
+            } else {
+                walked = bass.navigator.step(from: state, oracle: oracle, parameters: navigation, score: score)
+            }
+            guard let move = walked else { break }
+            state = move.state
+            let event = events[state - 1]
+            guard let source = Self.voicePitch(event, voice: voice) else { continue }
+            // Octave placement follows the line: near the previous note, or near the centre for the first.
+            let target = previousPitch.map(Double.init) ?? centre
+            let pitch = place(source + shift, near: target, register: register)
+            previousPitch = pitch
+            let interOnset = scaledInterOnset(after: state, in: events, by: rhythmScale)
             let duration = min(scaled(event.durationFrames), interOnset)
             notes.append(
                 Note(
-                    pitch: UInt8(played), cents: event.cents, velocity: scaledVelocity(event.velocity),
-                    startFrame: time,
-                    durationFrames: max(1, duration), voice: .melody))
+                    pitch: UInt8(pitch), cents: event.cents, velocity: scaledVelocity(event.velocity),
+                    startFrame: time, durationFrames: max(1, duration), voice: voice))
             steps.append(
-                step.isJump
-                    ? PhraseStep(state: current, jumpedFrom: step.from, contextLength: step.lrs)
-                    : PhraseStep(state: current))
+                move.isJump
+                    ? PhraseStep(state: state, jumpedFrom: move.from, contextLength: move.lrs)
+                    : PhraseStep(state: state))
             time += interOnset
         }
+        notes = applyDensityCeiling(notes)
         guard !notes.isEmpty else { return nil }
-        busyUntil = notes.map(\.endFrame).max() ?? frame
-        return Phrase(notes: notes, steps: steps, mode: mode, matchedState: state, reason: reason)
+        steps = Array(steps.prefix(notes.count))
+        let end = notes.map(\.endFrame).max() ?? frame
+        if voice == .melody {
+            melody.state = state
+            melody.busyUntil = end
+        } else {
+            bass.state = state
+            bass.busyUntil = end
+        }
+        return Phrase(
+            notes: notes, steps: steps, voice: voice, mode: playing, transposition: transposition,
+            matchedState: matched, reason: "\(playing): \(reason)")
     }
 
-    /// The corpus time from `state`'s event to the next one, on the stream clock, kept between 60 ms and 2 s.
-    private func nextInterOnset(after state: Int, in events: [MusicalEvent]) -> FrameTime {
+    /// The pitch a voice takes from an event: the melody its main pitch, the bass its lowest note.
+    private static func voicePitch(_ event: MusicalEvent, voice: Voice) -> Int? {
+        voice == .bass ? (event.pitches.min() ?? event.midiNote) : event.midiNote
+    }
+
+    /// The pitched state whose next eight events are least like `histogram` (sampled among 48 candidates).
+    private mutating func leastSimilarState(to histogram: [Double]) -> Int? {
+        guard let memory = model, histogram.contains(where: { $0 > 0 }) else { return nil }
+        var best: (Int, Double)?
+        for _ in 0..<min(48, pitchedStates.count) {
+            let candidate = pitchedStates[Int(random.next() % UInt64(pitchedStates.count))]
+            var window = [Double](repeating: 0, count: 12)
+            for index in candidate..<min(memory.events.count + 1, candidate + 8) {
+                if let note = memory.events[index - 1].midiNote { window[PitchMath.pitchClass(note)] += 1 }
+            }
+            let similarity = pitchClassSimilarity(window, histogram)
+            if best == nil || similarity < best!.1 { best = (candidate, similarity) }
+        }
+        return best?.0
+    }
+
+    /// Drops notes that would make more than `2 + 10 × density` notes start within one second.
+    private mutating func applyDensityCeiling(_ notes: [Note]) -> [Note] {
+        let window = FrameTime(sampleRate)
+        let ceiling = Int(2 + 10 * parameters.density)
+        var kept: [Note] = []
+        for note in notes {
+            recentNoteOns.removeAll { $0 + window <= note.startFrame }
+            guard recentNoteOns.count < ceiling else { continue }
+            recentNoteOns.append(note.startFrame)
+            kept.append(note)
+        }
+        return kept
+    }
+
+    private func medianInputPitch() -> Double? {
+        let pitches = heard.compactMap(\.pitch).sorted()
+        return pitches.isEmpty ? nil : Double(pitches[pitches.count / 2])
+    }
+
+    /// Input onsets per second over the heard window.
+    private func inputDensity() -> Double {
+        guard let first = heard.first?.frame, let last = heard.last?.frame, heard.count > 1, last > first else {
+            return 0
+        }
+        return Double(heard.count - 1) / (Double(last - first) / sampleRate)
+    }
+
+    /// The corpus time from `state`'s event to the next one on the stream clock, scaled, kept in 60 ms...2 s.
+    private func scaledInterOnset(after state: Int, in events: [MusicalEvent], by factor: Double) -> FrameTime {
         let lower = FrameTime(0.06 * sampleRate)
         let upper = FrameTime(2 * sampleRate)
         let raw = state < events.count ? events[state].interOnsetFrames : events[state - 1].durationFrames
-        return min(upper, max(lower, scaled(raw)))
+        let value = FrameTime((Double(scaled(raw)) * factor).rounded())
+        return min(upper, max(lower, value))
     }
 
     private func scaled(_ frames: FrameTime) -> FrameTime { FrameTime((Double(frames) * modelTimeScale).rounded()) }
@@ -150,10 +412,10 @@ public struct Improviser: Sendable {
     }
 
     /// Moves `pitch` by octaves to lie as close as possible to `centre` inside `register`.
-    private func placeInRegister(_ pitch: Int, near centre: Double, register: ClosedRange<Int>) -> Int {
+    private func place(_ pitch: Int, near centre: Double, register: ClosedRange<Int>) -> Int {
         var best = min(max(pitch, register.lowerBound), register.upperBound)
         var bestDistance = Double.infinity
-        for octave in -6...6 {
+        for octave in -10...10 {
             let candidate = pitch + 12 * octave
             guard register.contains(candidate) else { continue }
             let distance = abs(Double(candidate) - centre)
@@ -165,8 +427,8 @@ public struct Improviser: Sendable {
         return best
     }
 
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted[sorted.count / 2]
+    private func format(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        return String(tenths)
     }
 }

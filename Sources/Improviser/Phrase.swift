@@ -23,18 +23,27 @@ public struct Phrase: Sendable, Hashable {
     public var notes: [Note]
     /// The oracle states walked, one per note.
     public var steps: [PhraseStep]
-    /// Mode in force when the phrase was made.
+    /// The voice that plays it.
+    public var voice: Voice
+    /// Mode in force when the phrase was made (never `auto`: the mode auto had chosen).
     public var mode: ImproviserMode
+    /// Semitones the corpus material was transposed by (besides octave placement).
+    public var transposition: Int
     /// The tracked input state the phrase continued from, if any.
     public var matchedState: Int?
     /// Why the agent played it, in words.
     public var reason: String
 
     /// Creates a phrase.
-    public init(notes: [Note], steps: [PhraseStep], mode: ImproviserMode, matchedState: Int?, reason: String) {
+    public init(
+        notes: [Note], steps: [PhraseStep], voice: Voice, mode: ImproviserMode, transposition: Int = 0,
+        matchedState: Int?, reason: String
+    ) {
         self.notes = notes
         self.steps = steps
+        self.voice = voice
         self.mode = mode
+        self.transposition = transposition
         self.matchedState = matchedState
         self.reason = reason
     }

@@ -9,7 +9,10 @@ struct MusicHalCommand: ParsableCommand {
         commandName: "musichal",
         abstract: "MusicHal: a real-time improvising musical partner.",
         version: MusicHalVersion.version,
-        subcommands: [DemoCommand.self, TrainCommand.self, AnalyzeCommand.self, OracleCommand.self]
+        subcommands: [
+            DemoCommand.self, TrainCommand.self, PerformCommand.self, AnalyzeCommand.self, InspectCommand.self,
+            OracleCommand.self,
+        ]
     )
 }
 

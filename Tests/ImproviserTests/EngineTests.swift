@@ -69,6 +69,7 @@ struct EngineTests {
     func registerAndVelocity() throws {
         var parameters = AgentParameters()
         try parameters.set([(name: "melody_low", value: 70), (name: "melody_high", value: 84)])
+        try parameters.set([(name: "bass_low", value: 70), (name: "bass_high", value: 84)])
         try parameters.set([(name: "velocity_low", value: 50), (name: "velocity_high", value: 60)])
         try parameters.set("density", to: 1)
         let (messages, _) = try perform(notes: melody, seed: 3, parameters: parameters)

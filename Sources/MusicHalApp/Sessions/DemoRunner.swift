@@ -98,37 +98,21 @@ public enum DemoRunner {
 
         var parameters = options.parameters ?? configuration.agent.parameters
         if options.parameters == nil { parameters.density = max(parameters.density, 0.5) }
-        var improviser = Improviser(sampleRate: rate, seed: options.seed, parameters: parameters, mode: options.mode)
-        improviser.load(model)
-        let listener = try StreamingListener(sampleRate: rate, fftProvider: FFTWProvider())
-        let channels = try VoiceChannels(
-            melodyChannelNumber: configuration.midi.melodyChannel, bassChannelNumber: configuration.midi.bassChannel)
-        let engine = ImprovisationEngine(
-            listener: listener, improviser: improviser, outputMode: .standard(channels: channels),
-            maximumNoteSeconds: configuration.midi.maximumNoteSeconds)
-
-        let midiPath = options.outputPath ?? "\(paths.performances)/demo-\(timestamp()).mid"
-        let file = try StandardMIDIFileSink(path: midiPath, sampleRate: rate, recordInput: true)
-        let console = ConsoleNoteSink(sampleRate: rate, write: print)
-        let source = try ResampledAudioSource(
-            source: try SoundFileReader(path: recording), targetRate: rate, factory: LibsamplerateConverterFactory())
+        let midiPath = options.outputPath ?? "\(paths.performances)/demo-\(PerformanceRunner.timestamp()).mid"
+        var performance = PerformanceOptions(midiPath: midiPath)
+        performance.mode = options.mode
+        performance.seed = options.seed
+        performance.parameters = parameters
+        performance.paced = !options.fast
+        performance.recordInput = true
+        performance.printNotes = true
         print(options.fast ? "Playing the recording as fast as possible ..." : "Playing the recording in real time ...")
-        let session = FileStreamingSession(
-            source: source, engine: engine, sinks: [file, console], paced: !options.fast,
-            onActivity: { activity in activity.events.forEach(file.recordInput) })
-        let report = try session.run()
-        print(
-            "Heard \(report.events) events; answered with \(report.phrases) phrases, \(console.noteOnCount) notes.")
+        let report = try PerformanceRunner.run(
+            model: model, recording: recording, options: performance, configuration: configuration, print: print)
+        print("Heard \(report.eventsHeard) events; answered with \(report.phrases) phrases, \(report.notes) notes.")
         print("MIDI answer written to \(midiPath)")
         return DemoReport(
-            midiPath: midiPath, modelPath: modelPath, eventsHeard: report.events, phrases: report.phrases,
-            notes: console.noteOnCount)
-    }
-
-    private static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+            midiPath: midiPath, modelPath: modelPath, eventsHeard: report.eventsHeard, phrases: report.phrases,
+            notes: report.notes)
     }
 }

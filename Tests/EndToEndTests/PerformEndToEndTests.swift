@@ -1,0 +1,48 @@
+import Foundation
+import MIDICore
+import MusicHalCore
+import Testing
+
+@Suite("musichal train, inspect and perform, end to end", .serialized)
+struct PerformEndToEndTests {
+    @Test("a trained model is inspected, pictured, and performed against, with answers and input on two tracks")
+    func trainInspectPerform() throws {
+        let runner = try CommandRunner()
+        defer { runner.cleanUp() }
+        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
+        let models = runner.home.appendingPathComponent("models").path
+        let trained = try runner.run(["train", recording, "-o", "minuet", "--models-dir", models])
+        #expect(trained.status == 0, "\(trained.standardError)")
+
+        let svg = runner.home.appendingPathComponent("minuet.svg").path
+        let inspected = try runner.run(["inspect", "minuet", "--models-dir", models, "--svg", svg])
+        #expect(inspected.status == 0, "\(inspected.standardError)")
+        #expect(inspected.standardOutput.contains("events: 126"))
+        #expect(inspected.standardOutput.contains("minuet-in-g.flac"))
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(
+            picture.contains("<svg") && picture.contains("class=\"suffix-link\"") && picture.contains("class=\"lrs\""))
+
+        let midi = runner.home.appendingPathComponent("answer.mid").path
+        let performed = try runner.run([
+            "perform", "minuet", recording, "-o", midi, "--models-dir", models, "--mode", "lead", "--seed", "4",
+            "--param", "density=0.9", "--with-input",
+        ])
+        #expect(performed.status == 0, "\(performed.standardError)")
+        let file = try StandardMIDIFile.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: midi))))
+        let answer = try #require(file.track(named: "MusicHal answer"))
+        let input = try #require(file.track(named: "Input"))
+        #expect(answer.events.filter(\.message.isNoteOn).count >= 10)
+        #expect(NotePairing.pair(answer.events).unpairedNoteOnIndices.isEmpty)
+        #expect(abs(input.events.filter(\.message.isNoteOn).count - 126) <= 3)
+
+        let refused = try runner.run([
+            "perform", "minuet", recording, "-o", midi, "--models-dir", models, "--param", "density=2",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("density"))
+        let missing = try runner.run(["perform", "nothing", recording, "-o", midi, "--models-dir", models])
+        #expect(missing.status != 0)
+        #expect(missing.standardError.contains("nothing"))
+    }
+}
