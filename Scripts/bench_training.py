@@ -31,7 +31,9 @@ def synth_recording(path, minutes=3.0, rate=44100, seed=5):
         pitch = int(np.clip(pitch + rng.integers(-5, 6), 48, 84))
         f0 = 440 * 2 ** ((pitch - 69) / 12)
         n = np.arange(int(ioi * 0.9 * rate))
+        # Fast attack, exponential decay, and a 30 ms release (an abrupt cut would click like an onset).
         env = np.minimum(n / (0.004 * rate), 1) * np.exp(-3 * n / rate)
+        env *= np.clip((len(n) - n) / (0.03 * rate), 0, 1)
         tone = sum(np.sin(2 * np.pi * k * f0 * n / rate) / k for k in range(1, 8) if k * f0 < rate / 2)
         start = int(t * rate)
         y[start:start + len(n)] += (0.2 + 0.4 * rng.random()) * env * tone

@@ -33,6 +33,15 @@ public final class ImprovisationEngine {
     /// Total phrases played.
     public private(set) var phraseCount = 0
 
+    /// Whether the agent may play (the transport); when stopped it still listens, tracks and learns.
+    public private(set) var transportRunning = true
+    /// Name of the loaded model, if any.
+    public private(set) var modelName: String?
+    /// Frames from the last onset's block reaching the engine to its answer being scheduled (the engine's own
+    /// share of the latency; zero when the answer is scheduled in the same pass).
+    public private(set) var lastAnswerLatencyFrames: FrameTime = 0
+
+    private var recentOnsets: [FrameTime] = []
     private let listener: StreamingListener
     private var scheduler: NoteScheduler
     private var listenerOutputs: [ListenerOutput] = []
@@ -108,6 +117,8 @@ public final class ImprovisationEngine {
             case .onset(let frame, _):
                 onsetCount += 1
                 activity.onsets.append(frame)
+                recentOnsets.append(frame)
+                if recentOnsets.count > 64 { recentOnsets.removeFirst(recentOnsets.count - 64) }
                 schedule(improviser.hearOnset(at: max(frame, position)), into: &activity)
             case .event(let event):
                 eventCount += 1
@@ -120,6 +131,7 @@ public final class ImprovisationEngine {
     }
 
     private func schedule(_ phrases: [Phrase], into activity: inout EngineActivity) {
+        guard transportRunning else { return }
         for phrase in phrases {
             phraseCount += 1
             for note in phrase.notes { scheduler.schedule(note) }
@@ -134,6 +146,40 @@ public final class ImprovisationEngine {
         schedule(improviser.tick(now: position), into: &activity)
         return activity
     }
+
+    /// Applies a control command at `frame`; returns the messages it sends at once (flushes, reconfiguration).
+    public func apply(_ command: EngineCommand, at frame: FrameTime) -> [TimedMIDIMessage] {
+        switch command {
+        case .setMode(let mode):
+            return setMode(mode, at: frame)
+        case .setParameters(let parameters):
+            setParameters(parameters)
+            return []
+        case .setLearning(let on):
+            setLearning(on)
+            return []
+        case .setTransport(let running):
+            transportRunning = running
+            return running ? [] : scheduler.stop(at: frame)
+        case .panic:
+            return scheduler.panic(at: frame)
+        case .setOutputMode(let mode):
+            return scheduler.changeMode(mode, at: frame)
+        case .replaceModel(let name, let model):
+            modelName = model == nil ? nil : name
+            return replaceModel(model, at: frame)
+        }
+    }
+
+    /// Onsets per second over the five seconds before `frame`.
+    public func onsetRate(at frame: FrameTime) -> Double {
+        let window = FrameTime(5 * sampleRate)
+        let recent = recentOnsets.filter { $0 + window >= frame }
+        return Double(recent.count) / 5
+    }
+
+    /// The MIDI note the listener currently hears, if any.
+    public var currentInputPitch: Int? { listener.currentPitch.map { Int($0.rounded()) } }
 
     /// Removes and returns the MIDI messages due before `frame`, in frame order.
     public func popDue(before frame: FrameTime) -> [TimedMIDIMessage] { scheduler.popDue(before: frame) }

@@ -82,20 +82,34 @@ struct BinaryReader {
     }
 
     mutating func readInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
-        guard count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
+        guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
             throw .badLength(section: section, field: what, value: count)
         }
-        var values = [Int](repeating: 0, count: count)
-        for i in 0..<count { values[i] = Int(try read(Int32.self, what)) }
+        // One bounds check, then a straight pass (the format is little-endian, like every machine we run on).
+        let base = offset
+        let values = [Int](unsafeUninitializedCapacity: count) { buffer, initialised in
+            for i in 0..<count {
+                buffer[i] = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: Int32.self)))
+            }
+            initialised = count
+        }
+        offset += 4 * count
         return values
     }
 
     mutating func readFloatArray(count: Int, _ what: String) throws(ModelFormatError) -> [Float] {
-        guard count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
+        guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
             throw .badLength(section: section, field: what, value: count)
         }
-        var values = [Float](repeating: 0, count: count)
-        for i in 0..<count { values[i] = try readFloat(what) }
+        let base = offset
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+            for i in 0..<count {
+                let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self))
+                buffer[i] = Float(bitPattern: bits)
+            }
+            initialised = count
+        }
+        offset += 4 * count
         return values
     }
 }

@@ -79,7 +79,7 @@ public enum DeviceState: Sendable, Equatable {
 
 /// A real-time audio device (JACK client, ALSA PCM) that fills a bridge's input and drains its output from its
 /// own real-time thread.
-public protocol RealtimeAudioDevice: AnyObject {
+public protocol RealtimeAudioDevice: AnyObject, Sendable {
     /// The stream's sample rate (the server's or the device's).
     var sampleRate: Double { get }
     /// The bridge shared with the engine.

@@ -4,14 +4,14 @@ import MusicHalApp
 
 /// `musichal`: one executable, one subcommand per job.
 @main
-struct MusicHalCommand: ParsableCommand {
+struct MusicHalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "musichal",
         abstract: "MusicHal: a real-time improvising musical partner.",
         version: MusicHalVersion.version,
         subcommands: [
-            DemoCommand.self, TrainCommand.self, PerformCommand.self, AnalyzeCommand.self, InspectCommand.self,
-            OracleCommand.self,
+            RunCommand.self, CtlCommand.self, DemoCommand.self, TrainCommand.self, PerformCommand.self,
+            AnalyzeCommand.self, InspectCommand.self, OracleCommand.self,
         ]
     )
 }

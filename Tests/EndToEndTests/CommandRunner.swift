@@ -35,7 +35,7 @@ struct CommandRunner {
     func cleanUp() { try? FileManager.default.removeItem(at: home) }
 
     /// Starts `musichal ARGS`; returns the process (already running) and its output pipes.
-    func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
@@ -44,6 +44,9 @@ struct CommandRunner {
         environment.removeValue(forKey: "XDG_DATA_HOME")
         environment.removeValue(forKey: "STATE_DIRECTORY")
         environment.removeValue(forKey: "JOURNAL_STREAM")
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.removeValue(forKey: "WATCHDOG_USEC")
+        environment.merge(extra) { $1 }
         process.environment = environment
         let output = Pipe()
         let error = Pipe()

@@ -1,0 +1,81 @@
+/// What the daemon is doing, as the status stream, `STATUS=` and `musichal ctl` report it.
+public struct StatusSnapshot: Sendable, Equatable {
+    /// starting, listening, playing, stopped or degraded.
+    public var state = "starting"
+    /// Active mode.
+    public var mode = "imitate"
+    /// Loaded model name, empty for none.
+    public var model = ""
+    /// Learning from the input.
+    public var learning = false
+    /// Transport running.
+    public var transportRunning = true
+    /// Input level in dBFS.
+    public var inputLevelDB = -120.0
+    /// Onsets per second over the last five seconds.
+    public var onsetRate = 0.0
+    /// MIDI note heard, or -1.
+    public var inputPitch = -1
+    /// Oracle states.
+    public var oracleStates = 0
+    /// Tracked oracle state, or -1.
+    public var oraclePosition = -1
+    /// Notes sounding.
+    public var activeNotes = 0
+    /// Xruns since start.
+    public var xruns: UInt64 = 0
+    /// DSP load in percent.
+    public var dspLoad = 0.0
+    /// Latency from the engine receiving an onset's block to scheduling its answer, in milliseconds.
+    public var latencyMilliseconds = 0.0
+    /// Neural encoder state: off, ok or degraded.
+    public var encoder = "off"
+    /// Errors since start.
+    public var errors = 0
+    /// Process CPU use in percent of one core.
+    public var cpuPercent = 0.0
+    /// Resident memory in MB.
+    public var residentMegabytes = 0.0
+    /// Status subscribers.
+    public var clients = 0
+    /// Engine position on the stream clock.
+    public var frame: UInt64 = 0
+    /// Audio backend's connection state, one line.
+    public var audio = "none"
+
+    /// Creates a snapshot with starting values.
+    public init() {}
+
+    /// One human line for `STATUS=` and logs.
+    public var line: String {
+        "\(state) mode=\(mode) model=\(model.isEmpty ? "none" : model) notes=\(activeNotes) xruns=\(xruns) "
+            + "clients=\(clients) audio=\(audio)"
+    }
+
+    /// The status stream's messages, one per field (see `ControlAddressTable.statusFields`).
+    public func messages(sequence: Int32) -> [ControlMessage] {
+        [
+            ControlMessage(address: "/hal/status/seq", arguments: [.int(sequence)]),
+            ControlMessage(address: "/hal/status/state", arguments: [.string(state)]),
+            ControlMessage(address: "/hal/status/mode", arguments: [.string(mode)]),
+            ControlMessage(address: "/hal/status/model", arguments: [.string(model)]),
+            ControlMessage(address: "/hal/status/learning", arguments: [.int(learning ? 1 : 0)]),
+            ControlMessage(
+                address: "/hal/status/transport", arguments: [.string(transportRunning ? "started" : "stopped")]),
+            ControlMessage(address: "/hal/status/input/level", arguments: [.float(Float(inputLevelDB))]),
+            ControlMessage(address: "/hal/status/input/onset_rate", arguments: [.float(Float(onsetRate))]),
+            ControlMessage(address: "/hal/status/input/pitch", arguments: [.int(Int32(inputPitch))]),
+            ControlMessage(address: "/hal/status/oracle/states", arguments: [.int(Int32(clamping: oracleStates))]),
+            ControlMessage(address: "/hal/status/oracle/position", arguments: [.int(Int32(clamping: oraclePosition))]),
+            ControlMessage(address: "/hal/status/output/notes_active", arguments: [.int(Int32(clamping: activeNotes))]),
+            ControlMessage(address: "/hal/status/audio/xruns", arguments: [.int(Int32(clamping: xruns))]),
+            ControlMessage(address: "/hal/status/audio/dsp_load", arguments: [.float(Float(dspLoad))]),
+            ControlMessage(address: "/hal/status/latency_ms", arguments: [.float(Float(latencyMilliseconds))]),
+            ControlMessage(address: "/hal/status/encoder", arguments: [.string(encoder)]),
+            ControlMessage(address: "/hal/status/errors", arguments: [.int(Int32(clamping: errors))]),
+            ControlMessage(address: "/hal/status/cpu", arguments: [.float(Float(cpuPercent))]),
+            ControlMessage(address: "/hal/status/rss_mb", arguments: [.float(Float(residentMegabytes))]),
+            ControlMessage(address: "/hal/status/clients", arguments: [.int(Int32(clamping: clients))]),
+        ]
+    }
+}

@@ -1,0 +1,163 @@
+import Dispatch
+import Foundation
+import Improviser
+import Logging
+import MIDICore
+import ModelFormat
+import MusicHalCore
+import OracleCore
+import RealtimeSupport
+import Synchronization
+
+/// The engine thread: takes input blocks from the device's ring, runs the engine, applies queued commands
+/// between blocks, hands due MIDI to the device a little ahead of time, and publishes status snapshots.
+///
+/// Without an audio device (backend `none`) the stream clock follows the monotonic clock, so time-driven
+/// behaviour (initiative, leases) still works and the daemon can be controlled and tested without a server.
+final class EngineLoop: @unchecked Sendable {
+    // @unchecked: `engine` and the loop's locals are touched only by the engine thread once it runs; other
+    // threads use the atomics, the semaphores and the Mutex-protected snapshot.
+    private let engine: ImprovisationEngine
+    private let device: (any RealtimeAudioDevice)?
+    private let commands: CommandQueue
+    private let wake: DispatchSemaphore
+    private let finished = DispatchSemaphore(value: 0)
+    private let running = Atomic<Bool>(false)
+    private let heartbeatCounter = Atomic<UInt64>(0)
+    private let snapshot = Mutex(StatusSnapshot())
+    private let droppedMessages = Atomic<Int>(0)
+    private let snapshotRequests = Mutex<[CheckedContinuation<MusicHalModel?, Never>]>([])
+    private let lookaheadFrames: FrameTime
+    private let sampleRate: Double
+    private let logger = Logger(label: "musichal.engine")
+
+    /// Creates the loop; `wake` is the semaphore the device posts after each input block.
+    init(
+        engine: ImprovisationEngine, device: (any RealtimeAudioDevice)?, commands: CommandQueue, wake: DispatchSemaphore
+    ) {
+        self.engine = engine
+        self.device = device
+        self.commands = commands
+        self.wake = wake
+        sampleRate = engine.sampleRate
+        // Hand MIDI to the device two 512-frame periods ahead: it writes each message in the cycle it is due.
+        lookaheadFrames = 1024
+    }
+
+    /// Increments while the engine makes progress (the watchdog's evidence of life).
+    var heartbeat: UInt64 { heartbeatCounter.load(ordering: .relaxed) }
+
+    /// The latest status snapshot.
+    var status: StatusSnapshot { snapshot.withLock { $0 } }
+
+    /// MIDI messages dropped because the device's ring was full.
+    var droppedMIDI: Int { droppedMessages.load(ordering: .relaxed) }
+
+    /// A copy of the model as the engine has it now (with anything learned), taken on the engine thread.
+    func modelSnapshot() async -> MusicHalModel? {
+        guard running.load(ordering: .acquiring) else { return nil }
+        return await withCheckedContinuation { continuation in
+            snapshotRequests.withLock { $0.append(continuation) }
+            wake.signal()
+        }
+    }
+
+    /// Starts the engine thread; the startup panic goes out first (a crashed predecessor may have left notes on).
+    func start() {
+        guard !running.exchange(true, ordering: .acquiring) else { return }
+        let thread = Thread { [self] in loop() }
+        thread.name = "musichal-engine"
+        thread.qualityOfService = .userInteractive
+        thread.start()
+    }
+
+    /// Stops the thread after a final panic has been handed to the device.
+    func stop() {
+        guard running.exchange(false, ordering: .acquiring) else { return }
+        wake.signal()
+        finished.wait()
+    }
+
+    private func loop() {
+        var block = AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: [])
+        block.samples.reserveCapacity(4096)
+        let started = DispatchTime.now().uptimeNanoseconds
+        send(engine.start(at: 0))
+        var lastPublish: UInt64 = 0
+        while running.load(ordering: .acquiring) {
+            _ = wake.wait(timeout: .now() + .milliseconds(10))
+            let now = engine.currentFrame
+            for batch in commands.drain() {
+                for command in batch { send(engine.apply(command, at: now)) }
+            }
+            if let device {
+                while device.bridge.input.pop(into: &block) { _ = engine.process(block) }
+            } else {
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                _ = engine.advance(to: FrameTime(elapsed * sampleRate))
+            }
+            send(engine.popDue(before: engine.currentFrame + lookaheadFrames))
+            let requests = snapshotRequests.withLock { requests in
+                let taken = requests
+                requests.removeAll()
+                return taken
+            }
+            for request in requests { request.resume(returning: engine.improviser.model) }
+            heartbeatCounter.wrappingAdd(1, ordering: .relaxed)
+            let wall = DispatchTime.now().uptimeNanoseconds
+            if wall - lastPublish > 50_000_000 {
+                lastPublish = wall
+                publish()
+            }
+        }
+        // Shutdown: everything off, then leave the device one cycle to send it.
+        send(engine.panic(at: engine.currentFrame))
+        publish()
+        for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
+        finished.signal()
+    }
+
+    private func send(_ messages: [TimedMIDIMessage]) {
+        guard let device, !messages.isEmpty else { return }
+        for message in messages where !device.bridge.output.push(message) {
+            droppedMessages.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    private func publish() {
+        let frame = engine.currentFrame
+        let improviser = engine.improviser
+        snapshot.withLock { status in
+            status.mode = improviser.activeMode.rawValue
+            status.model = engine.modelName ?? ""
+            status.learning = improviser.isLearning
+            status.transportRunning = engine.transportRunning
+            status.inputLevelDB = engine.inputLevelDB
+            status.onsetRate = engine.onsetRate(at: frame)
+            status.inputPitch = engine.currentInputPitch ?? -1
+            status.oracleStates = improviser.model?.oracle.stateCount ?? 0
+            status.oraclePosition = improviser.trackedState ?? -1
+            status.activeNotes = engine.activeNoteCount
+            status.frame = frame
+            status.latencyMilliseconds = Double(engine.lastAnswerLatencyFrames) / sampleRate * 1000
+            if let device {
+                status.xruns = device.bridge.counters.xruns
+                status.dspLoad = Double(device.bridge.counters.dspLoad)
+                switch device.state {
+                case .running: status.audio = "running"
+                case .reconnecting(let reason): status.audio = "reconnecting: \(reason)"
+                case .idle: status.audio = "idle"
+                case .stopped: status.audio = "stopped"
+                }
+            }
+            let degraded = device.map { if case .running = $0.state { false } else { true } } ?? false
+            status.state =
+                degraded
+                ? "degraded"
+                : (!engine.transportRunning
+                    ? "stopped"
+                    : (engine.modelName == nil || improviser.activeMode == .listen
+                        ? "listening" : "playing"))
+        }
+    }
+}
