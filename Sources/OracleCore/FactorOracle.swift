@@ -27,7 +27,7 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
             rootLabel: 0, labels: symbols, labelField: .symbols,
             suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
         firstStateOfSymbol = [:]
-        for state in structure.transitions[0] {
+        for state in structure.transitions(from: 0) {
             firstStateOfSymbol[symbols[state]] = state
         }
     }
@@ -40,14 +40,26 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     public var suffixLinks: [Int] { structure.suffixLinks }
     /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
     public var lrs: [Int] { structure.lrs }
-    /// Forward transitions (`trn`) in insertion order.
+    /// Forward transitions (`trn`) in insertion order, built on each call (O(n)); prefer `transitions(from:)`.
     public var transitions: [[Int]] { structure.transitions }
-    /// Reverse suffix links (`rsfx`), ascending.
+    /// Reverse suffix links (`rsfx`), ascending, built on each call (O(n)); prefer `reverseSuffixLinks(of:)`.
     public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
     /// Symbol of every state (`data`): `0` placeholder at the root.
     public var symbols: [Int] { structure.labels }
     /// Largest `lrs` value.
     public var maxLRS: Int { structure.maxLRS }
+    /// The transitions of `state` in insertion order (`trn[state]`).
+    public func transitions(from state: Int) -> [Int] {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.transitions(from: state)
+    }
+
+    /// The states whose suffix link is `state`, ascending (`rsfx[state]`).
+    public func reverseSuffixLinks(of state: Int) -> [Int] {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.reverseSuffixLinks(of: state)
+    }
+
     /// Number of distinct symbols seen.
     public var distinctSymbolCount: Int { firstStateOfSymbol.count }
 
@@ -62,8 +74,9 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     /// Appends one input symbol and returns the state created for it.
     @discardableResult
     public mutating func append(_ symbol: Int) -> Int {
+        let firstState = firstStateOfSymbol[symbol]
         let insertion = structure.append(
-            labelIfNew: symbol, matcher: SymbolMatcher(symbol: symbol, firstStateOfSymbol: firstStateOfSymbol))
+            newLabel: Int32(firstStateOfSymbol.count), value: symbol, matcher: SymbolMatcher(firstState: firstState))
         if insertion.isNewSymbol {
             firstStateOfSymbol[symbol] = insertion.state
         }
@@ -91,18 +104,25 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     /// The transition target of `state` labelled `symbol`, or nil.
     public func target(from state: Int, symbol: Int) -> Int? {
         precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
-        return SymbolMatcher(symbol: symbol, firstStateOfSymbol: firstStateOfSymbol)
-            .matchingTarget(among: structure.transitions[state], from: state, labels: structure.labels)
+        guard let firstState = firstStateOfSymbol[symbol] else { return nil }
+        if state == 0 { return firstState }
+        let label = structure.label(of: firstState)
+        return structure.withTransitions(from: state) { targets in
+            targets.first { structure.label(of: $0) == label }
+        }
     }
 }
 
 /// Symbol equality: at most one target of a state carries a given symbol.
 private struct SymbolMatcher: TransitionMatcher {
-    let symbol: Int
-    let firstStateOfSymbol: [Int: Int]
+    /// The first state carrying the symbol (the root's transition for it), nil for a symbol not seen before.
+    let firstState: Int?
 
-    func matchingTarget(among targets: [Int], from state: Int, labels: [Int]) -> Int? {
-        if state == 0 { return firstStateOfSymbol[symbol] }
-        return targets.first { labels[$0] == symbol }
+    func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
+        // An unseen symbol is on no transition.
+        guard let firstState else { return nil }
+        if source == 0 { return firstState }
+        let label = nodes[firstState].label
+        return targets.first { nodes[$0].label == label }
     }
 }

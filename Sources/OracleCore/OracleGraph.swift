@@ -12,4 +12,16 @@ public protocol OracleGraph {
     var transitions: [[Int]] { get }
     /// For every state, the states whose suffix link points to it, ascending.
     var reverseSuffixLinks: [[Int]] { get }
+
+    /// The forward transitions of `state`, as target states in insertion order.
+    func transitions(from state: Int) -> [Int]
+    /// The states whose suffix link points to `state`, ascending.
+    func reverseSuffixLinks(of state: Int) -> [Int]
+}
+
+extension OracleGraph {
+    /// The forward transitions of `state`, read from `transitions`.
+    public func transitions(from state: Int) -> [Int] { transitions[state] }
+    /// The states whose suffix link points to `state`, read from `reverseSuffixLinks`.
+    public func reverseSuffixLinks(of state: Int) -> [Int] { reverseSuffixLinks[state] }
 }

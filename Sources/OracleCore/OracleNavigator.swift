@@ -218,7 +218,6 @@ public struct OracleNavigator: Sendable {
     ) -> [(state: Int, context: Int)] {
         let suffixLinks = oracle.suffixLinks
         let lrs = oracle.lrs
-        let reverseSuffixLinks = oracle.reverseSuffixLinks
         var found: [(state: Int, context: Int)] = []
         var frontier: [(state: Int, context: Int)] = [(state, Int.max)]
         var examinedLinks = 0
@@ -237,7 +236,7 @@ public struct OracleNavigator: Sendable {
                     nextFrontier.append((link, shared))
                     if found.count >= maximumCandidates { return found }
                 }
-                for child in reverseSuffixLinks[node] {
+                for child in oracle.reverseSuffixLinks(of: node) {
                     examinedLinks += 1
                     if examinedLinks > maximumExaminedLinks { return found }
                     guard lrs[child] >= minimumContext && !isKnown(child) else { continue }

@@ -104,10 +104,9 @@ public struct OracleTracker: Sendable, Equatable {
     private static func locate(
         query: FrameQuery, from current: Int?, in oracle: VariableMarkovOracle
     ) -> TrackingResult {
-        let transitions = oracle.transitions
         let suffixLinks = oracle.suffixLinks
         if let current, current > 0 {
-            if let match = query.nearestState(among: transitions[current]) {
+            if let match = query.nearestState(among: oracle.transitions(from: current)) {
                 return TrackingResult(state: match.state, move: .forward, distance: match.distance)
             }
             let distance = query.distance(to: current)
@@ -117,7 +116,7 @@ public struct OracleTracker: Sendable, Equatable {
             var walker = suffixLinks[current]
             var depth = 1
             while walker > 0 && depth <= maximumSuffixDepth {
-                if let match = query.nearestState(among: transitions[walker]) {
+                if let match = query.nearestState(among: oracle.transitions(from: walker)) {
                     return TrackingResult(state: match.state, move: .suffix(depth: depth), distance: match.distance)
                 }
                 walker = suffixLinks[walker]

@@ -3,42 +3,133 @@
 /// This is the only step where a Factor Oracle (symbol equality) and a Variable Markov Oracle (frame distance below
 /// a threshold) differ; everything else in the construction is shared through `OracleStructure`.
 protocol TransitionMatcher {
-    /// The target among `targets` (the transitions of `state`, insertion order) that the new input matches, or nil.
+    /// The target among `targets` (the transitions of `source`, insertion order) that the new input matches, or nil.
     ///
-    /// `labels` is the oracle's `data` array so far (the new state's own entry is not yet meaningful).
-    func matchingTarget(among targets: [Int], from state: Int, labels: [Int]) -> Int?
+    /// `nodes` are the structure's per-state records; the new state's own record is not yet meaningful.
+    func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int?
+}
+
+/// The transitions of one state in insertion order, read from the structure's storage without copying.
+///
+/// Valid only inside the call that received it: it points into the structure's buffers.
+struct TransitionTargets: Sequence, IteratorProtocol {
+    /// The literal continuation `source + 1`, returned first, or -1 once returned (or when there is none).
+    private var literal: Int
+    /// Pool offset of the next walk-added transition.
+    private var position: Int
+    /// Walk-added transitions not yet returned.
+    private var remaining: Int
+    private let pool: UnsafeBufferPointer<Int32>
+
+    init(literal: Int, node: StateNode, pool: UnsafeBufferPointer<Int32>) {
+        self.literal = literal
+        self.position = Int(node.firstChunk) * TransitionChunk.stride
+        self.remaining = Int(node.extraCount)
+        self.pool = pool
+    }
+
+    @inline(__always)
+    mutating func next() -> Int? {
+        if literal >= 0 {
+            defer { literal = -1 }
+            return literal
+        }
+        guard remaining > 0 else { return nil }
+        var value = pool[position]
+        if position % TransitionChunk.stride == TransitionChunk.capacity {
+            // The chunk's last slot links to the next chunk.
+            position = Int(value) * TransitionChunk.stride
+            value = pool[position]
+        }
+        position += 1
+        remaining -= 1
+        return Int(value)
+    }
+}
+
+/// Layout of the pool of walk-added transitions (every transition but the literal `q -> q + 1`): chunks of eight
+/// Int32 values, half a cache line, holding up to seven targets of one state in insertion order and, in the last
+/// slot, the pool index of the state's next chunk (-1 for none), so a long list is read with few misses.
+enum TransitionChunk {
+    /// Targets per chunk.
+    static let capacity = 7
+    /// Int32 values per chunk.
+    static let stride = 8
+    /// A chunk with no targets and no next chunk.
+    static let empty = [Int32](repeating: -1, count: stride)
+}
+
+/// Layout of the pool of reverse suffix links: chunks of sixteen Int32 values, one cache line, holding up to five
+/// members of one state's `rsfx` list in insertion (ascending) order with what find-better compares (their states
+/// in slots 0-4, their `lrs` in slots 5-9, their extending labels in slots 10-14) and the pool index of the list's
+/// next chunk in slot 15, so a list is scanned a chunk, not a state, per cache miss.
+enum ReverseChunk {
+    /// Members per chunk.
+    static let capacity = 5
+    /// Int32 values per chunk.
+    static let stride = 16
+    /// Offset of the `lrs` slots.
+    static let lengths = 5
+    /// Offset of the extending-label slots.
+    static let labels = 10
+    /// Offset of the next-chunk slot.
+    static let next = 15
+    /// A chunk with no members and no next chunk.
+    static let empty = [Int32](repeating: -1, count: stride)
+}
+
+/// What the construction reads and updates at random states, in one record so that a visit to a state costs one
+/// cache miss rather than one per array.
+struct StateNode: Sendable, Equatable {
+    /// `sfx`; -1 at the root.
+    var suffixLink: Int32 = -1
+    /// `lrs`.
+    var lrs: Int32 = 0
+    /// Dense label: the VMO label, or the Factor Oracle symbol's number in order of first appearance.
+    var label: Int32 = 0
+    /// Pool index of the first chunk of walk-added transitions, or -1.
+    var firstChunk: Int32 = -1
+    /// Pool index of the last chunk, or -1.
+    var lastChunk: Int32 = -1
+    /// Number of walk-added transitions.
+    var extraCount: Int32 = 0
+    /// Pool index of the first chunk of `rsfx`, or -1.
+    var firstReverseChunk: Int32 = -1
+    /// Pool index of the last chunk of `rsfx`, or -1.
+    var lastReverseChunk: Int32 = -1
+    /// Length of `rsfx`.
+    var childCount: Int32 = 0
 }
 
 /// The suffix structure shared by the Factor Oracle and the Variable Markov Oracle: `sfx`, `lrs`, `trn`, `rsfx`,
 /// `data` and the running maximum of `lrs`, built one input at a time exactly as vmo 0.30.5 does (`'inc'` method).
-struct OracleStructure: Sendable, Equatable {
+///
+/// Storage avoids one heap array per state: `q -> q + 1` is always the first transition of `q` and is implicit, the
+/// transitions added by suffix walks (about as many as states) are kept in chunks in one pool, and `rsfx` lists are
+/// chained through the states themselves, both in insertion order, which is ascending. The construction reads
+/// `StateNode` records only; `suffixLinks`, `lrs` and `labels` are kept as arrays for readers, written once per state.
+struct OracleStructure: Sendable {
     /// Suffix links; `-1` at the root.
     private(set) var suffixLinks: [Int]
     /// Repeated-suffix lengths.
     private(set) var lrs: [Int]
-    /// Forward transitions, insertion order.
-    private(set) var transitions: [[Int]]
-    /// Reverse suffix links, ascending.
-    private(set) var reverseSuffixLinks: [[Int]]
     /// Symbol (FO) or label (VMO) of every state; `rootLabel` at state 0.
     private(set) var labels: [Int]
     /// Largest `lrs` so far.
     private(set) var maxLRS: Int
+    /// Per-state records.
+    private var nodes: [StateNode]
+    /// Walk-added transitions of all states, in chunks (`TransitionChunk`).
+    private var extraTransitions: [Int32]
+    /// Reverse suffix links of all states, in chunks (`ReverseChunk`).
+    private var reverseChunks: [Int32]
     /// For reverse-suffix-link lists longer than `siblingScanLimit`: the first sibling with a given context length
     /// and extending label, so find-better stays O(1) at popular states instead of scanning a list that can grow
     /// with the input.
-    private var firstSiblingIndex: [SiblingKey: Int] = [:]
+    private var siblingIndex = SiblingIndex()
 
-    /// Reverse-suffix-link lists up to this length are scanned; longer ones are looked up in `firstSiblingIndex`.
+    /// Reverse-suffix-link lists up to this length are scanned; longer ones are looked up in `siblingIndex`.
     static let siblingScanLimit = 16
-
-    /// Identifies the find-better condition: a sibling of `target` (in `rsfx[target]`) with LRS `length` whose
-    /// input `length` steps back carries `label`.
-    struct SiblingKey: Hashable, Sendable {
-        var target: Int
-        var length: Int
-        var label: Int
-    }
 
     /// What the construction of one state decided.
     struct Insertion {
@@ -46,119 +137,343 @@ struct OracleStructure: Sendable, Equatable {
         var state: Int
         /// True when the walk fell off the root, i.e. the input starts a new symbol or label.
         var isNewSymbol: Bool
+        /// The state's dense label.
+        var label: Int32
     }
 
     /// An oracle with only the root, whose `data` entry is `rootLabel`.
     init(rootLabel: Int) {
         suffixLinks = [-1]
         lrs = [0]
-        transitions = [[]]
-        reverseSuffixLinks = [[]]
         labels = [rootLabel]
         maxLRS = 0
+        nodes = [StateNode()]
+        extraTransitions = []
+        reverseChunks = []
     }
 
     /// Number of states, the root included.
-    var stateCount: Int { labels.count }
+    var stateCount: Int { nodes.count }
 
     /// Reserves room for `additionalStates` more states.
     mutating func reserveCapacity(additionalStates: Int) {
         let total = stateCount + max(0, additionalStates)
         suffixLinks.reserveCapacity(total)
         lrs.reserveCapacity(total)
-        transitions.reserveCapacity(total)
-        reverseSuffixLinks.reserveCapacity(total)
         labels.reserveCapacity(total)
+        nodes.reserveCapacity(total)
+        // Up to a third of the states get walk-added transitions or reverse suffix links, a few of them more than a
+        // chunk's worth; room that is never written costs no memory, outgrowing it costs a copy.
+        extraTransitions.reserveCapacity(
+            extraTransitions.count + max(0, additionalStates) / 2 * TransitionChunk.stride)
+        reverseChunks.reserveCapacity(reverseChunks.count + max(0, additionalStates) / 2 * ReverseChunk.stride)
     }
 
     /// Adds one state for the next input (spec §2, steps 1-5) and returns it.
     ///
-    /// `labelIfNew` is the `data` value given to the state when its input matches nothing (FO: the symbol; VMO: the
-    /// next label). Otherwise the state takes the label of the matched target.
-    mutating func append(labelIfNew: Int, matcher: some TransitionMatcher) -> Insertion {
+    /// A state whose input matches nothing gets the dense label `newLabel`; otherwise it takes the dense label of the
+    /// matched target. Its `data` entry is `value`, or its dense label when `value` is nil.
+    mutating func append(newLabel: Int32, value: Int?, matcher: some TransitionMatcher) -> Insertion {
         let state = stateCount
-        suffixLinks.append(-1)
-        lrs.append(0)
-        transitions.append([])
-        reverseSuffixLinks.append([])
-        labels.append(labelIfNew)
-
-        // Step 1: the literal continuation.
-        transitions[state - 1].append(state)
+        precondition(state < Int(Int32.max), "an oracle holds fewer than 2^31 states")
+        // Step 1: the literal continuation `state - 1 -> state` is implicit in the storage.
+        nodes.append(StateNode())
 
         // Step 2: forward-link walk along the suffix links, adding `k -> state` wherever the input is not yet
         // reachable; stops at the first state that already continues with a matching target.
-        var walkState = suffixLinks[state - 1]
+        var walkState = Int(nodes[state - 1].suffixLink)
         var lastAdded = state - 1
-        var candidate: Int?
+        var candidate = -1
         while walkState != -1 {
-            if let target = matcher.matchingTarget(among: transitions[walkState], from: walkState, labels: labels) {
+            if let target = matchingTarget(from: walkState, matcher) {
                 candidate = target
                 break
             }
-            transitions[walkState].append(state)
+            addExtraTransition(from: walkState, to: state)
             lastAdded = walkState
-            walkState = suffixLinks[walkState]
+            walkState = Int(nodes[walkState].suffixLink)
         }
 
         // Step 3: suffix link and LRS.
-        guard let matched = candidate else {
-            suffixLinks[state] = 0
-            registerReverseLink(from: state, to: 0)
-            return Insertion(state: state, isNewSymbol: true)
+        guard candidate >= 0 else {
+            finish(state, link: 0, length: 0, label: newLabel, value: value)
+            return Insertion(state: state, isNewSymbol: true, label: newLabel)
         }
-        labels[state] = labels[matched]
+        let matched = candidate
+        let label = nodes[matched].label
         var link = matched
         var length = longestCommonSuffix(lastAdded, matched - 1) + 1
 
         // Step 4: find-better. A state already pointing to the same target with the same context length, whose
         // context extends one input further with the same symbol, is a longer repeat.
-        if let sibling = firstSibling(of: matched, length: length, label: labels[state - length]) {
+        if let sibling = firstSibling(of: matched, length: length, label: nodes[state - length].label) {
             link = sibling
             length += 1
         }
 
         // Step 5.
-        suffixLinks[state] = link
-        lrs[state] = length
-        registerReverseLink(from: state, to: link)
+        finish(state, link: link, length: length, label: label, value: value)
         maxLRS = max(maxLRS, length)
-        return Insertion(state: state, isNewSymbol: false)
+        return Insertion(state: state, isNewSymbol: false, label: label)
     }
 
-    /// The first state (ascending) in `rsfx[target]` with LRS `length` whose input `length` steps back has `label`.
-    private func firstSibling(of target: Int, length: Int, label: Int) -> Int? {
-        let siblings = reverseSuffixLinks[target]
-        if siblings.count > Self.siblingScanLimit {
-            return firstSiblingIndex[SiblingKey(target: target, length: length, label: label)]
+    /// Records the suffix link, LRS and label of the new `state` and appends it to `rsfx[link]`.
+    private mutating func finish(_ state: Int, link: Int, length: Int, label: Int32, value: Int?) {
+        suffixLinks.append(link)
+        lrs.append(length)
+        labels.append(value ?? Int(label))
+        nodes[state].suffixLink = Int32(link)
+        nodes[state].lrs = Int32(length)
+        nodes[state].label = label
+        registerReverseLink(from: state, to: link)
+    }
+
+    /// The matcher's answer for the transitions of `source`, read in place.
+    @inline(__always)
+    private func matchingTarget(from source: Int, _ matcher: some TransitionMatcher) -> Int? {
+        extraTransitions.withUnsafeBufferPointer { pool in
+            nodes.withUnsafeBufferPointer { nodes in
+                // A walked state always has its literal continuation: it precedes the state being added.
+                let targets = TransitionTargets(literal: source + 1, node: nodes[source], pool: pool)
+                return matcher.matchingTarget(from: source, targets: targets, nodes: nodes)
+            }
         }
-        return siblings.first { lrs[$0] == length && labels[$0 - length] == label }
+    }
+
+    /// Appends `target` to the walk-added transitions of `source`.
+    private mutating func addExtraTransition(from source: Int, to target: Int) {
+        let slot = Int(nodes[source].extraCount) % TransitionChunk.capacity
+        if slot == 0 {
+            let chunk = Int32(extraTransitions.count / TransitionChunk.stride)
+            extraTransitions.append(contentsOf: TransitionChunk.empty)
+            let last = Int(nodes[source].lastChunk)
+            if last >= 0 {
+                extraTransitions[last * TransitionChunk.stride + TransitionChunk.capacity] = chunk
+            } else {
+                nodes[source].firstChunk = chunk
+            }
+            nodes[source].lastChunk = chunk
+        }
+        extraTransitions[Int(nodes[source].lastChunk) * TransitionChunk.stride + slot] = Int32(target)
+        nodes[source].extraCount += 1
+    }
+
+    /// The first state (ascending) in `rsfx[target]` with LRS `length` whose input `length` steps back has the
+    /// dense label `label` (never the root's: `lrs <= sfx < state`).
+    private func firstSibling(of target: Int, length: Int, label: Int32) -> Int? {
+        let node = nodes[target]
+        if Int(node.childCount) > Self.siblingScanLimit {
+            return siblingIndex.first(target: target, length: length, label: Int(label))
+        }
+        return reverseChunks.withUnsafeBufferPointer { pool in
+            var remaining = Int(node.childCount)
+            var chunk = Int(node.firstReverseChunk) * ReverseChunk.stride
+            while remaining > 0 {
+                for slot in chunk..<chunk + min(remaining, ReverseChunk.capacity)
+                where Int(pool[slot + ReverseChunk.lengths]) == length && pool[slot + ReverseChunk.labels] == label {
+                    return Int(pool[slot])
+                }
+                remaining -= ReverseChunk.capacity
+                chunk = Int(pool[chunk + ReverseChunk.next]) * ReverseChunk.stride
+            }
+            return nil
+        }
     }
 
     /// Appends `state` to `rsfx[link]` (its `lrs` and label are final), indexing lists that outgrow a scan.
     private mutating func registerReverseLink(from state: Int, to link: Int) {
-        reverseSuffixLinks[link].append(state)
-        // The root's list is never searched: find-better does not fire for new symbols.
-        let count = reverseSuffixLinks[link].count
-        guard link != 0, count > Self.siblingScanLimit else { return }
-        let newlyIndexed = count == Self.siblingScanLimit + 1 ? reverseSuffixLinks[link] : [state]
-        for sibling in newlyIndexed {
-            let key = SiblingKey(target: link, length: lrs[sibling], label: labels[sibling - lrs[sibling]])
-            if firstSiblingIndex[key] == nil {
-                firstSiblingIndex[key] = sibling
+        let length = nodes[state].lrs
+        let extendingLabel = nodes[state - Int(length)].label
+        let slot = Int(nodes[link].childCount) % ReverseChunk.capacity
+        if slot == 0 {
+            let chunk = Int32(reverseChunks.count / ReverseChunk.stride)
+            reverseChunks.append(contentsOf: ReverseChunk.empty)
+            let last = Int(nodes[link].lastReverseChunk)
+            if last >= 0 {
+                reverseChunks[last * ReverseChunk.stride + ReverseChunk.next] = chunk
+            } else {
+                nodes[link].firstReverseChunk = chunk
             }
+            nodes[link].lastReverseChunk = chunk
+        }
+        let position = Int(nodes[link].lastReverseChunk) * ReverseChunk.stride + slot
+        reverseChunks[position] = Int32(state)
+        reverseChunks[position + ReverseChunk.lengths] = length
+        reverseChunks[position + ReverseChunk.labels] = extendingLabel
+        nodes[link].childCount += 1
+        // The root's list is never searched: find-better does not fire for new symbols.
+        let count = Int(nodes[link].childCount)
+        guard link != 0, count > Self.siblingScanLimit else { return }
+        if count > Self.siblingScanLimit + 1 {
+            siblingIndex.insertIfAbsent(target: link, length: Int(length), label: Int(extendingLabel), state: state)
+            return
+        }
+        // The list just outgrew the scan: index all of it (collected first, so the index is not updated while
+        // the list is being read).
+        var members: [(state: Int, length: Int32, label: Int32)] = []
+        forEachReverseLink(of: link) { members.append(($0, $1, $2)) }
+        for member in members {
+            siblingIndex.insertIfAbsent(
+                target: link, length: Int(member.length), label: Int(member.label), state: member.state)
+        }
+    }
+
+    /// Calls `body` with every member of `rsfx[state]` in ascending order, with its `lrs` and extending label.
+    private func forEachReverseLink(of state: Int, _ body: (Int, Int32, Int32) -> Void) {
+        var remaining = Int(nodes[state].childCount)
+        var chunk = Int(nodes[state].firstReverseChunk) * ReverseChunk.stride
+        while remaining > 0 {
+            for slot in chunk..<chunk + min(remaining, ReverseChunk.capacity) {
+                body(
+                    Int(reverseChunks[slot]), reverseChunks[slot + ReverseChunk.lengths],
+                    reverseChunks[slot + ReverseChunk.labels])
+            }
+            remaining -= ReverseChunk.capacity
+            chunk = Int(reverseChunks[chunk + ReverseChunk.next]) * ReverseChunk.stride
         }
     }
 
     /// The Lefebvre-Lecroq LCS rule: context length shared through the suffix-link tree by `first` and `second`.
     private func longestCommonSuffix(_ first: Int, _ second: Int) -> Int {
-        let target = suffixLinks[first]
-        if second == target { return lrs[first] }
-        var walker = second
-        while suffixLinks[walker] != target && walker != 0 {
-            walker = suffixLinks[walker]
+        nodes.withUnsafeBufferPointer { nodes in
+            let target = nodes[first].suffixLink
+            if Int32(second) == target { return Int(nodes[first].lrs) }
+            var walker = second
+            while nodes[walker].suffixLink != target && walker != 0 {
+                walker = Int(nodes[walker].suffixLink)
+            }
+            return Int(min(nodes[first].lrs, nodes[walker].lrs))
         }
-        return min(lrs[first], lrs[walker])
+    }
+
+    // MARK: - Reading the chains
+
+    /// The dense label of `state`.
+    func label(of state: Int) -> Int32 { nodes[state].label }
+
+    /// The transitions of `source` in insertion order, read in place by `body`.
+    func withTransitions<Result>(from source: Int, _ body: (TransitionTargets) -> Result) -> Result {
+        extraTransitions.withUnsafeBufferPointer { pool in
+            let literal = source + 1 < stateCount ? source + 1 : -1
+            return body(TransitionTargets(literal: literal, node: nodes[source], pool: pool))
+        }
+    }
+
+    /// The transitions of `source` in insertion order (`trn[source]`).
+    func transitions(from source: Int) -> [Int] {
+        withTransitions(from: source) { Array($0) }
+    }
+
+    /// Forward transitions of every state, insertion order.
+    var transitions: [[Int]] {
+        (0..<stateCount).map(transitions(from:))
+    }
+
+    /// The states whose suffix link is `state`, ascending (`rsfx[state]`).
+    func reverseSuffixLinks(of state: Int) -> [Int] {
+        var children: [Int] = []
+        children.reserveCapacity(Int(nodes[state].childCount))
+        forEachReverseLink(of: state) { child, _, _ in children.append(child) }
+        return children
+    }
+
+    /// Reverse suffix links of every state, ascending.
+    var reverseSuffixLinks: [[Int]] {
+        var lists = (0..<stateCount).map { state -> [Int] in
+            var list: [Int] = []
+            list.reserveCapacity(Int(nodes[state].childCount))
+            return list
+        }
+        for state in 1..<max(1, stateCount) {
+            lists[suffixLinks[state]].append(state)
+        }
+        return lists
+    }
+}
+
+extension OracleStructure: Equatable {
+    /// Same states, links, labels and transitions in the same order; the pool layout may differ (a restored
+    /// oracle chains its transitions source by source, a built one in construction order).
+    static func == (lhs: OracleStructure, rhs: OracleStructure) -> Bool {
+        guard lhs.suffixLinks == rhs.suffixLinks, lhs.lrs == rhs.lrs, lhs.labels == rhs.labels,
+            lhs.maxLRS == rhs.maxLRS
+        else { return false }
+        for source in 0..<lhs.stateCount {
+            let same = lhs.withTransitions(from: source) { left in
+                rhs.withTransitions(from: source) { right in left.elementsEqual(right) }
+            }
+            if !same { return false }
+        }
+        return true
+    }
+}
+
+/// First sibling of a reverse-suffix-link list by (target, context length, extending label): an open-addressing
+/// hash table with linear probing, cheaper than `Dictionary` with its seeded SipHash for these integer keys.
+struct SiblingIndex: Sendable {
+    private struct Slot: Sendable {
+        var target: Int32
+        var length: Int32
+        var label: Int32
+        /// The sibling; -1 marks an empty slot.
+        var state: Int32
+    }
+
+    private var slots: [Slot] = []
+    private var count = 0
+
+    @inline(__always)
+    private static func hash(target: Int, length: Int, label: Int) -> Int {
+        // Every key bit reaches the low bits that pick the slot.
+        var value = UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15
+        value ^= UInt64(truncatingIfNeeded: length) &* 0xC2B2_AE3D_27D4_EB4F
+        value ^= UInt64(truncatingIfNeeded: label) &* 0x1656_67B1_9E37_79F9
+        value ^= value >> 32
+        value &*= 0xD6E8_FEB8_6659_FD93
+        value ^= value >> 32
+        return Int(truncatingIfNeeded: value)
+    }
+
+    /// The state stored for the key, or nil.
+    func first(target: Int, length: Int, label: Int) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var position = Self.hash(target: target, length: length, label: label) & mask
+        while true {
+            let slot = slots[position]
+            if slot.state < 0 { return nil }
+            if slot.target == Int32(target) && slot.length == Int32(length) && slot.label == Int32(label) {
+                return Int(slot.state)
+            }
+            position = (position + 1) & mask
+        }
+    }
+
+    /// Stores `state` for the key unless the key already has a state (the first sibling wins).
+    mutating func insertIfAbsent(target: Int, length: Int, label: Int, state: Int) {
+        if (count + 1) * 2 > slots.count {
+            grow()
+        }
+        let mask = slots.count - 1
+        var position = Self.hash(target: target, length: length, label: label) & mask
+        while slots[position].state >= 0 {
+            let slot = slots[position]
+            if slot.target == Int32(target) && slot.length == Int32(length) && slot.label == Int32(label) { return }
+            position = (position + 1) & mask
+        }
+        slots[position] = Slot(target: Int32(target), length: Int32(length), label: Int32(label), state: Int32(state))
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](
+            repeating: Slot(target: 0, length: 0, label: 0, state: -1), count: max(64, old.count * 2))
+        count = 0
+        for slot in old where slot.state >= 0 {
+            insertIfAbsent(
+                target: Int(slot.target), length: Int(slot.length), label: Int(slot.label), state: Int(slot.state))
+        }
     }
 }
 
@@ -258,10 +573,30 @@ extension OracleStructure {
 
         self.suffixLinks = suffixLinks
         self.lrs = lrs
-        self.transitions = transitions
-        self.reverseSuffixLinks = [[Int]](repeating: [], count: stateCount)
         self.labels = labels
         self.maxLRS = maximum
+        self.nodes = [StateNode](repeating: StateNode(), count: stateCount)
+        self.extraTransitions = []
+        self.reverseChunks = []
+        // Dense labels in order of first appearance; a state that is not new has its suffix-link target's label.
+        var nextLabel: Int32 = 0
+        for state in 1..<stateCount {
+            let link = suffixLinks[state]
+            nodes[state].suffixLink = Int32(link)
+            nodes[state].lrs = Int32(lrs[state])
+            if link == 0 {
+                nodes[state].label = nextLabel
+                nextLabel += 1
+            } else {
+                nodes[state].label = nodes[link].label
+            }
+        }
+        // The first transition of every state but the last is the literal continuation (checked above).
+        for (source, targets) in transitions.enumerated() {
+            for target in targets.dropFirst() {
+                addExtraTransition(from: source, to: target)
+            }
+        }
         for state in 1..<stateCount {
             registerReverseLink(from: state, to: suffixLinks[state])
         }

@@ -66,11 +66,8 @@ public func findThreshold(frames: [[Double]], grid: ThresholdGrid = .musicHalDef
     guard let first = frames.first else { throw .emptyInput }
     let dimension = first.count
     guard dimension >= 1 else { throw .invalidDimension(dimension) }
-    var flat: [Double] = []
-    flat.reserveCapacity(frames.count * dimension)
     for (index, frame) in frames.enumerated() {
         try VariableMarkovOracle.validate(frame, index: index, dimension: dimension)
-        flat.append(contentsOf: frame)
     }
 
     let thresholds = grid.values
@@ -80,7 +77,8 @@ public func findThreshold(frames: [[Double]], grid: ThresholdGrid = .musicHalDef
     labelCounts.reserveCapacity(thresholds.count)
     for threshold in thresholds {
         var oracle = try VariableMarkovOracle(dimension: dimension, threshold: threshold)
-        oracle.appendValidated(flatFrames: flat)
+        // Every oracle shares the same frame arrays: nothing is copied per threshold.
+        oracle.appendValidated(frames: frames)
         irSums.append(informationRate(lrs: oracle.lrs).sum)
         labelCounts.append(oracle.labelCount)
     }

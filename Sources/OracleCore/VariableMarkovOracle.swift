@@ -20,7 +20,7 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         guard dimension >= 1 else { throw .invalidDimension(dimension) }
         guard threshold.isFinite && threshold >= 0 else { throw .invalidThreshold(threshold) }
         structure = OracleStructure(rootLabel: -1)
-        store = FrameStore(dimension: dimension)
+        store = FrameStore(dimension: dimension, threshold: threshold)
         latent = []
         self.threshold = threshold
     }
@@ -68,7 +68,7 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             }
         }
         latent = rebuiltLatent
-        store.replace(frames: frames, representativeStates: structure.transitions[0])
+        store.replace(frames: frames, representativeStates: structure.transitions(from: 0))
     }
 
     /// Rebuilds an oracle from stored arrays with one array per frame; see the contiguous-frame initializer.
@@ -100,9 +100,9 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     public var suffixLinks: [Int] { structure.suffixLinks }
     /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
     public var lrs: [Int] { structure.lrs }
-    /// Forward transitions (`trn`) in insertion order.
+    /// Forward transitions (`trn`) in insertion order, built on each call (O(n)); prefer `transitions(from:)`.
     public var transitions: [[Int]] { structure.transitions }
-    /// Reverse suffix links (`rsfx`), ascending.
+    /// Reverse suffix links (`rsfx`), ascending, built on each call (O(n)); prefer `reverseSuffixLinks(of:)`.
     public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
     /// Label of every state (`data`): `-1` at the root, then labels numbered by first appearance.
     public var labels: [Int] { structure.labels }
@@ -111,12 +111,25 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// Largest `lrs` value.
     public var maxLRS: Int { structure.maxLRS }
     /// All frames, contiguous: frame of state `i` at `(i - 1) * dimension ..< i * dimension`.
-    public var flatFrames: [Double] { store.frames }
+    /// Built on each call (O(n)).
+    public var flatFrames: [Double] { store.flatFrames }
 
     /// The stored frame of `state` (`1 ..< stateCount`; the root has no frame).
     public func frame(of state: Int) -> ArraySlice<Double> {
         precondition(state >= 1 && state < stateCount, "state \(state) has no frame")
         return store.frame(of: state)
+    }
+
+    /// The transitions of `state` in insertion order (`trn[state]`).
+    public func transitions(from state: Int) -> [Int] {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.transitions(from: state)
+    }
+
+    /// The states whose suffix link is `state`, ascending (`rsfx[state]`).
+    public func reverseSuffixLinks(of state: Int) -> [Int] {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.reverseSuffixLinks(of: state)
     }
 
     /// The first state of `label`, whose frame the root compares new frames with.
@@ -133,8 +146,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
     @discardableResult
     public mutating func append(_ frame: [Double]) throws(OracleError) -> Int {
-        try Self.validate(frame, index: 0, dimension: dimension)
-        return appendValidated(frame)
+        try store.appendFrame(frame, index: 0)
+        return addStateForStoredFrame()
     }
 
     /// Appends one single-precision frame (each value converted exactly to Double) and returns its state.
@@ -151,21 +164,20 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     ///   `frames`); nothing is appended then.
     public mutating func append(contentsOf frames: [[Double]]) throws(OracleError) {
         guard !frames.isEmpty else { throw .emptyInput }
-        for (index, frame) in frames.enumerated() {
-            try Self.validate(frame, index: index, dimension: dimension)
-        }
         reserveCapacity(frames.count)
-        for frame in frames {
-            appendValidated(frame)
+        // One pass checks and stores every frame (and undoes itself on a bad one), then the states are built.
+        try store.appendFrames(frames)
+        for _ in frames.indices {
+            addStateForStoredFrame()
         }
     }
 
-    /// Appends `count` frames stored contiguously in `flatFrames`, already checked for length and finiteness.
-    mutating func appendValidated(flatFrames: [Double]) {
-        let count = flatFrames.count / dimension
-        reserveCapacity(count)
-        for index in 0..<count {
-            appendValidated(flatFrames[index * dimension..<(index + 1) * dimension])
+    /// Appends `frames`, already checked for length and finiteness.
+    mutating func appendValidated(frames: [[Double]]) {
+        reserveCapacity(frames.count)
+        store.appendFrames(validated: frames)
+        for _ in frames.indices {
+            addStateForStoredFrame()
         }
     }
 
@@ -179,29 +191,26 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         }
     }
 
-    /// Construction of one state from a checked frame (spec §2).
+    /// Construction of the state for the first stored frame that has none yet (spec §2).
     @discardableResult
-    private mutating func appendValidated(_ frame: some Collection<Double>) -> Int {
-        let insertion =
-            frame.withContiguousStorageIfAvailable { query in
-                let matcher = FrameMatcher(
-                    query: FrameQuery(store: store, query: query.baseAddress!, threshold: threshold))
-                return structure.append(labelIfNew: latent.count, matcher: matcher)
-            }
-            ?? {
-                let copy = Array(frame)
-                return copy.withUnsafeBufferPointer { query in
+    private mutating func addStateForStoredFrame() -> Int {
+        let index = structure.stateCount - 1
+        let insertion = store.frames.withUnsafeBufferPointer { frames in
+            store.heads.withUnsafeBufferPointer { heads in
+                frames[index].withUnsafeBufferPointer { query in
                     let matcher = FrameMatcher(
-                        query: FrameQuery(store: store, query: query.baseAddress!, threshold: threshold))
-                    return structure.append(labelIfNew: latent.count, matcher: matcher)
+                        store: store, frames: frames, heads: heads.baseAddress!, query: query.baseAddress!,
+                        queryIndex: index,
+                        queryHead: FrameStore.head(of: query.baseAddress!, dimension: dimension))
+                    return structure.append(newLabel: Int32(latent.count), value: nil, matcher: matcher)
                 }
-            }()
-        store.appendFrame(frame)
+            }
+        }
         if insertion.isNewSymbol {
             latent.append([insertion.state])
             store.appendRepresentative(ofState: insertion.state)
         } else {
-            latent[structure.labels[insertion.state]].append(insertion.state)
+            latent[Int(insertion.label)].append(insertion.state)
         }
         return insertion.state
     }

@@ -1,0 +1,164 @@
+import MusicHalCore
+import OracleCore
+import Testing
+
+/// Compares the optimised VMO construction (dense leading features, batched walk comparisons, the exact pruning
+/// index over label representatives, chunked transition storage) with a straightforward transcription of spec §2:
+/// every distance `sqrt(Σ (a−b)²)` summed in order, a strict `<`, vmo's `argmin` (first in transition order on a
+/// tie), linear scans everywhere. Inputs include exact ties and distances exactly equal to the threshold.
+@Suite("VMO construction against a plain reference")
+struct ReferenceVariableMarkovOracleTests {
+    /// Spec §2 for frames, step by step.
+    struct ReferenceOracle {
+        let threshold: Double
+        var frames: [[Double]] = [[]]
+        var sfx: [Int] = [-1]
+        var lrs: [Int] = [0]
+        var trn: [[Int]] = [[]]
+        var rsfx: [[Int]] = [[]]
+        var data: [Int] = [-1]
+        var latent: [[Int]] = []
+
+        init(threshold: Double) {
+            self.threshold = threshold
+        }
+
+        static func distance(_ first: [Double], _ second: [Double]) -> Double {
+            var sum = 0.0
+            for index in first.indices {
+                let difference = first[index] - second[index]
+                sum += difference * difference
+            }
+            return sum.squareRoot()
+        }
+
+        /// vmo: the matching targets are those strictly below the threshold; the candidate is the first of the
+        /// smallest distance among them.
+        func candidate(among targets: [Int], for frame: [Double]) -> Int? {
+            var best: (target: Int, distance: Double)?
+            for target in targets {
+                let distance = Self.distance(frame, frames[target])
+                guard distance < threshold else { continue }
+                if best == nil || distance < best!.distance {
+                    best = (target, distance)
+                }
+            }
+            return best?.target
+        }
+
+        mutating func append(_ frame: [Double]) {
+            let i = data.count
+            frames.append(frame)
+            sfx.append(-1)
+            lrs.append(0)
+            trn.append([])
+            rsfx.append([])
+            data.append(-1)
+            trn[i - 1].append(i)
+            var k = sfx[i - 1]
+            var pi = i - 1
+            var candidate: Int?
+            while k != -1 {
+                if let target = self.candidate(among: trn[k], for: frame) {
+                    candidate = target
+                    break
+                }
+                trn[k].append(i)
+                pi = k
+                k = sfx[k]
+            }
+            guard let matched = candidate else {
+                sfx[i] = 0
+                data[i] = latent.count
+                latent.append([i])
+                rsfx[0].append(i)
+                return
+            }
+            sfx[i] = matched
+            data[i] = data[matched]
+            latent[data[i]].append(i)
+            lrs[i] = lcs(pi, matched - 1) + 1
+            let sigma = data[i - lrs[i]]
+            if let better = rsfx[sfx[i]].first(where: { lrs[$0] == lrs[i] && data[$0 - lrs[i]] == sigma }) {
+                sfx[i] = better
+                lrs[i] += 1
+            }
+            rsfx[sfx[i]].append(i)
+        }
+
+        func lcs(_ first: Int, _ second: Int) -> Int {
+            if second == sfx[first] { return lrs[first] }
+            var walker = second
+            while sfx[walker] != sfx[first] && walker != 0 { walker = sfx[walker] }
+            return min(lrs[first], lrs[walker])
+        }
+    }
+
+    /// Frames on an integer lattice: many exactly equal distances and distances exactly equal to thresholds.
+    static func latticeFrames(count: Int, dimension: Int, levels: Int, seed: UInt64) -> [[Double]] {
+        var generator = SeededRandomGenerator(seed: seed)
+        return (0..<count).map { _ in
+            (0..<dimension).map { _ in Double(Int.random(in: 0..<levels, using: &generator)) }
+        }
+    }
+
+    static let cases: [(name: String, frames: [[Double]], thresholds: [Double])] = {
+        var cases: [(String, [[Double]], [Double])] = []
+        // 22-D clusters with small noise, as in the benchmark: hundreds of labels at the small thresholds.
+        let clustered = TestData.clusteredFrames(
+            count: 1500, dimension: 22, clusterCount: 12, noise: 0.25, seed: 5
+        ).frames
+        cases.append(("clusters d22", clustered, [0.5, 0.8, 1.2, 3.0]))
+        cases.append(
+            ("lattice d5", latticeFrames(count: 1200, dimension: 5, levels: 3, seed: 6), [1, 1.5, 2, 2.0.squareRoot()]))
+        cases.append(("lattice d2", latticeFrames(count: 800, dimension: 2, levels: 40, seed: 7), [1, 2, 3]))
+        cases.append(("lattice d4", latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8), [1, 2, 3]))
+        cases.append(("lattice d9", latticeFrames(count: 800, dimension: 9, levels: 3, seed: 9), [1, 2, 3]))
+        let scalars = TestData.clusteredFrames(count: 600, dimension: 1, clusterCount: 30, noise: 0.2, seed: 10)
+        cases.append(("clusters d1", scalars.frames, [0.05, 0.3]))
+        return cases
+    }()
+
+    @Test("the VMO equals the plain reference, frame by frame and in batches")
+    func audioOracleEqualsReference() throws {
+        var mostLabels = 0
+        for (name, frames, thresholds) in Self.cases {
+            for threshold in thresholds {
+                var reference = ReferenceOracle(threshold: threshold)
+                for frame in frames {
+                    reference.append(frame)
+                }
+                var batch = try VariableMarkovOracle(dimension: frames[0].count, threshold: threshold)
+                try batch.append(contentsOf: frames)
+                var single = try VariableMarkovOracle(dimension: frames[0].count, threshold: threshold)
+                for frame in frames {
+                    try single.append(frame)
+                }
+                let label = "\(name) t=\(threshold)"
+                expectSameArrays("sfx", batch.suffixLinks, reference.sfx, in: label)
+                expectSameArrays("lrs", batch.lrs, reference.lrs, in: label)
+                expectSameArrays("data", batch.labels, reference.data, in: label)
+                expectSameArrays("trn", batch.transitions, reference.trn, in: label)
+                expectSameArrays("rsfx", batch.reverseSuffixLinks, reference.rsfx, in: label)
+                #expect(batch.latent == reference.latent, "\(label): latent")
+                #expect(single == batch, "\(label): frame by frame")
+                mostLabels = max(mostLabels, batch.labelCount)
+            }
+        }
+        // The inputs must reach the label counts where the root search uses its index.
+        #expect(mostLabels > 200)
+    }
+
+    @Test("per-state accessors agree with the whole arrays")
+    func accessorsAgree() throws {
+        let frames = Self.latticeFrames(count: 500, dimension: 5, levels: 3, seed: 11)
+        var oracle = try VariableMarkovOracle(dimension: 5, threshold: 1.5)
+        try oracle.append(contentsOf: frames)
+        let transitions = oracle.transitions
+        let reverse = oracle.reverseSuffixLinks
+        for state in 0..<oracle.stateCount {
+            #expect(oracle.transitions(from: state) == transitions[state])
+            #expect(oracle.reverseSuffixLinks(of: state) == reverse[state])
+        }
+    }
+}
