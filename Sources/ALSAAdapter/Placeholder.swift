@@ -1,1 +1,0 @@
-// ALSAAdapter: being written in a parallel change

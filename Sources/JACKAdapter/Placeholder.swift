@@ -1,1 +1,0 @@
-// JACKAdapter: being written in a parallel change

@@ -1,1 +1,0 @@
-// ALSAAdapterTests: being written in a parallel change

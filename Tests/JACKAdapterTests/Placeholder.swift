@@ -1,1 +1,0 @@
-// JACKAdapterTests: being written in a parallel change
