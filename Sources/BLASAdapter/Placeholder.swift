@@ -1,1 +1,0 @@
-// BLASAdapter: being written in a parallel change

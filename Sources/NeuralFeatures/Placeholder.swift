@@ -1,1 +1,0 @@
-// NeuralFeatures: being written in a parallel change

@@ -1,1 +1,0 @@
-// BLASAdapterTests: being written in a parallel change

@@ -1,1 +1,0 @@
-// NeuralFeaturesTests: being written in a parallel change
