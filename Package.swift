@@ -85,7 +85,7 @@ let package = Package(
             dependencies: [
                 "MusicHalCore", "RealtimeSupport", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat",
                 "Improviser", "Training", "NeuralFeatures", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter",
-                "BLASAdapter", "OSCAdapter", "SystemdAdapter",
+                "BLASAdapter", "OSCAdapter", "SystemdAdapter", "JACKAdapter", "ALSAAdapter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -30,7 +30,7 @@ apt-get install -y -qq --no-install-recommends \
 
 if [ "$with_test_tools" -eq 1 ]; then
     # Test peers: an OSC client and a JACK client in Python (used by the daemon's integration tests).
-    python3 -m pip install -q --disable-pip-version-check python-osc JACK-Client 2>/dev/null \
-        || python3 -m pip install -q --disable-pip-version-check --break-system-packages python-osc JACK-Client
+    python3 -m pip install -q --disable-pip-version-check python-osc JACK-Client numpy 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages python-osc JACK-Client numpy
 fi
 echo "MusicHal dependencies installed."

@@ -112,11 +112,16 @@ public struct Improviser: Sendable {
 
     // MARK: Hearing
 
+    /// Whether the agent answers every onset at once (`give_space` 0 and `density` 1); it then does not also
+    /// play along on its own while the musician plays.
+    public var answersEveryOnset: Bool { parameters.giveSpace == 0 && parameters.density == 1 }
+
     /// Hears an onset at `frame`. With `give_space` 0 and `density` 1 the agent answers at once.
     public mutating func hearOnset(at frame: FrameTime) -> [Phrase] {
         lastOnset = frame
         gapAnswered = false
-        guard parameters.giveSpace == 0, parameters.density == 1, frame >= melody.busyUntil,
+        // Every onset is answered, even over the previous answer's tail: that is what this setting asks for.
+        guard answersEveryOnset,
             let phrase = makePhrase(voice: .melody, at: frame, reason: "answers the onset at once (give_space 0)")
         else { return [] }
         return [phrase]
@@ -183,7 +188,7 @@ public struct Improviser: Sendable {
                 if random.nextUnit() < parameters.density {
                     reason = "answers in the gap after the musician's phrase (\(format(silence)) s of space)"
                 }
-            } else if silence < gap {
+            } else if silence < gap && !answersEveryOnset {
                 let rate = parameters.density * (1 - parameters.giveSpace) * 0.5
                 if random.nextUnit() < 1 - Double.exp(-rate * step) {
                     reason = "plays along while the musician plays (give_space \(format(parameters.giveSpace)))"
@@ -367,15 +372,22 @@ public struct Improviser: Sendable {
         return best?.0
     }
 
-    /// Drops notes that would make more than `2 + 10 × density` notes start within one second.
+    /// Drops notes that would make more than `2 + 10 × density` notes start within any one second, counting every
+    /// note already scheduled (phrases overlap when the agent answers every onset).
     private mutating func applyDensityCeiling(_ notes: [Note]) -> [Note] {
         let window = FrameTime(sampleRate)
         let ceiling = Int(2 + 10 * parameters.density)
+        if let first = notes.first?.startFrame { recentNoteOns.removeAll { $0 + window <= first } }
         var kept: [Note] = []
         for note in notes {
-            recentNoteOns.removeAll { $0 + window <= note.startFrame }
-            guard recentNoteOns.count < ceiling else { continue }
-            recentNoteOns.append(note.startFrame)
+            let t = note.startFrame
+            // Every one-second window holding `t` starts at `t` or at a note within the second before it.
+            let starts = recentNoteOns.filter { $0 <= t && $0 + window > t } + [t]
+            let fits = starts.allSatisfy { start in
+                recentNoteOns.filter { $0 >= start && $0 < start + window }.count + 1 <= ceiling
+            }
+            guard fits else { continue }
+            recentNoteOns.append(t)
             kept.append(note)
         }
         return kept

@@ -11,7 +11,7 @@ struct MusicHalCommand: AsyncParsableCommand {
         version: MusicHalVersion.version,
         subcommands: [
             RunCommand.self, CtlCommand.self, DemoCommand.self, TrainCommand.self, PerformCommand.self,
-            AnalyzeCommand.self, InspectCommand.self, OracleCommand.self,
+            AnalyzeCommand.self, InspectCommand.self, OracleCommand.self, EmbedCommand.self,
         ]
     )
 }

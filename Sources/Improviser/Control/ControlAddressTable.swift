@@ -133,6 +133,7 @@ public enum ControlAddressTable {
         ("/hal/status/oracle/states", "i", "oracle states"),
         ("/hal/status/oracle/position", "i", "tracked oracle state, -1 for none"),
         ("/hal/status/output/notes_active", "i", "notes sounding"),
+        ("/hal/status/audio/state", "s", "audio connection: none, running, or reconnecting: reason"),
         ("/hal/status/audio/xruns", "i", "xruns since start"),
         ("/hal/status/audio/dsp_load", "f", "DSP load, percent"),
         ("/hal/status/latency_ms", "f", "onset-to-answer scheduling latency, ms"),

@@ -68,6 +68,7 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/oracle/states", arguments: [.int(Int32(clamping: oracleStates))]),
             ControlMessage(address: "/hal/status/oracle/position", arguments: [.int(Int32(clamping: oraclePosition))]),
             ControlMessage(address: "/hal/status/output/notes_active", arguments: [.int(Int32(clamping: activeNotes))]),
+            ControlMessage(address: "/hal/status/audio/state", arguments: [.string(audio)]),
             ControlMessage(address: "/hal/status/audio/xruns", arguments: [.int(Int32(clamping: xruns))]),
             ControlMessage(address: "/hal/status/audio/dsp_load", arguments: [.float(Float(dspLoad))]),
             ControlMessage(address: "/hal/status/latency_ms", arguments: [.float(Float(latencyMilliseconds))]),

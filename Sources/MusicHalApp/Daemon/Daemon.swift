@@ -63,16 +63,14 @@ public enum Daemon {
         }
         let library = ModelLibrary(store: ModelDirectory(path: paths.models))
 
-        // Audio device.
-        let wake = DispatchSemaphore(value: 0)
-        let device: (any RealtimeAudioDevice)?
-        switch configuration.audio.backend {
-        case .none:
-            device = nil
-        case .jack, .alsa:
-            device = try DeviceFactory.make(configuration: configuration, wake: { wake.signal() })
-        }
-        let sampleRate = device?.sampleRate ?? configuration.audio.sampleRate
+        // Audio device: connected before the engine is built, so the stream's sample rate is known. Without a
+        // server the device keeps trying in the background and the daemon starts degraded at the configured rate.
+        let wake = EngineWakeup()
+        let device = try DeviceFactory.make(configuration: configuration, wake: { wake.signal() })
+        if let device { try device.start() }
+        let sampleRate =
+            device.map { $0.sampleRate > 0 ? $0.sampleRate : configuration.audio.sampleRate }
+            ?? configuration.audio.sampleRate
 
         // Engine.
         let seed = configuration.agent.seed ?? UInt64.random(in: 1...UInt64.max)
@@ -102,7 +100,18 @@ public enum Daemon {
             }
         }
         let commands = CommandQueue()
-        let loop = EngineLoop(engine: engine, device: device, commands: commands, wake: wake)
+        // One MIDI port per voice when configured: the bass channel goes to the second port.
+        let bassWire = channels.bassWireChannel
+        let melodyWire = channels.melodyWireChannel
+        let perVoice = configuration.midi.portPerVoice && configuration.midi.mode == .standard && bassWire != melodyWire
+        let loop = EngineLoop(
+            engine: engine, device: device, commands: commands, wake: wake,
+            route: { message in
+                guard perVoice, message.message.channel == bassWire else { return message }
+                var routed = message
+                routed.port = 1
+                return routed
+            })
 
         // Control.
         let subscriptions = Subscriptions()
@@ -134,7 +143,7 @@ public enum Daemon {
         let services: [any Service] = [
             health,
             ComponentService(name: "audio device", readiness: readiness) {
-                try device?.start()
+                // Started above, before the engine was built.
             } stop: {
                 device?.stop()
             },

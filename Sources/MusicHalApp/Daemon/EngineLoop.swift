@@ -20,28 +20,30 @@ final class EngineLoop: @unchecked Sendable {
     private let engine: ImprovisationEngine
     private let device: (any RealtimeAudioDevice)?
     private let commands: CommandQueue
-    private let wake: DispatchSemaphore
+    private let wake: EngineWakeup
     private let finished = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(false)
     private let heartbeatCounter = Atomic<UInt64>(0)
     private let snapshot = Mutex(StatusSnapshot())
     private let droppedMessages = Atomic<Int>(0)
     private let snapshotRequests = Mutex<[CheckedContinuation<MusicHalModel?, Never>]>([])
-    private let lookaheadFrames: FrameTime
     private let sampleRate: Double
     private let logger = Logger(label: "musichal.engine")
 
-    /// Creates the loop; `wake` is the semaphore the device posts after each input block.
+    /// Routes a message to an output port (one port per voice when configured).
+    private let route: @Sendable (TimedMIDIMessage) -> TimedMIDIMessage
+
+    /// Creates the loop; `wake` is what the device posts after each input block.
     init(
-        engine: ImprovisationEngine, device: (any RealtimeAudioDevice)?, commands: CommandQueue, wake: DispatchSemaphore
+        engine: ImprovisationEngine, device: (any RealtimeAudioDevice)?, commands: CommandQueue, wake: EngineWakeup,
+        route: @escaping @Sendable (TimedMIDIMessage) -> TimedMIDIMessage = { $0 }
     ) {
+        self.route = route
         self.engine = engine
         self.device = device
         self.commands = commands
         self.wake = wake
         sampleRate = engine.sampleRate
-        // Hand MIDI to the device two 512-frame periods ahead: it writes each message in the cycle it is due.
-        lookaheadFrames = 1024
     }
 
     /// Increments while the engine makes progress (the watchdog's evidence of life).
@@ -85,18 +87,24 @@ final class EngineLoop: @unchecked Sendable {
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
         while running.load(ordering: .acquiring) {
-            _ = wake.wait(timeout: .now() + .milliseconds(10))
+            wake.wait(milliseconds: 10)
             let now = engine.currentFrame
             for batch in commands.drain() {
                 for command in batch { send(engine.apply(command, at: now)) }
             }
+            // Hand the device exactly what falls due in its next cycle (one block long): the ring is first in,
+            // first out, so anything handed over earlier would block an answer scheduled after it for sooner.
+            var period: FrameTime = 256
             if let device {
-                while device.bridge.input.pop(into: &block) { _ = engine.process(block) }
+                while device.bridge.input.pop(into: &block) {
+                    _ = engine.process(block)
+                    period = FrameTime(max(1, block.frameCount))
+                }
             } else {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 _ = engine.advance(to: FrameTime(elapsed * sampleRate))
             }
-            send(engine.popDue(before: engine.currentFrame + lookaheadFrames))
+            send(engine.popDue(before: engine.currentFrame + period))
             let requests = snapshotRequests.withLock { requests in
                 let taken = requests
                 requests.removeAll()
@@ -119,7 +127,7 @@ final class EngineLoop: @unchecked Sendable {
 
     private func send(_ messages: [TimedMIDIMessage]) {
         guard let device, !messages.isEmpty else { return }
-        for message in messages where !device.bridge.output.push(message) {
+        for message in messages where !device.bridge.output.push(route(message)) {
             droppedMessages.wrappingAdd(1, ordering: .relaxed)
         }
     }

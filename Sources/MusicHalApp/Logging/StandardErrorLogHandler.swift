@@ -1,3 +1,4 @@
+import BLASAdapter
 import Foundation
 import Glibc
 public import Logging
@@ -69,10 +70,13 @@ public struct StandardErrorLogHandler: LogHandler {
     }
 }
 
-/// Installs the process-wide logging backend once.
+/// Installs the process-wide logging backend once, and settles other process-wide state every command needs.
 public enum LoggingSetup {
-    /// Bootstraps swift-log: `notice` and above by default, `debug` with `verbose`.
+    /// Bootstraps swift-log: `notice` and above by default, `debug` with `verbose`. Also keeps OpenBLAS to one
+    /// thread: its idle workers spin, stealing the core the audio thread needs (the neural encoder asks for
+    /// more threads explicitly when it wants them).
     public static func bootstrap(verbose: Bool) {
+        OpenBLASRuntime.setThreadCount(1)
         let journal = StandardErrorLogHandler.standardErrorIsJournal()
         let level: Logger.Level = verbose ? .debug : .notice
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level, journal: journal) }
