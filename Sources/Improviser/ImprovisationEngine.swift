@@ -76,9 +76,9 @@ public final class ImprovisationEngine {
         return scheduler.setUp(at: frame)
     }
 
-    /// Loads or unloads the agent's memory. Sounding notes are released first, so nothing hangs across models.
+    /// Loads or unloads the agent's memory. A panic goes out first, so nothing hangs across models.
     public func replaceModel(_ model: MusicHalModel?, at frame: FrameTime) -> [TimedMIDIMessage] {
-        let flush = scheduler.stop(at: frame)
+        let flush = scheduler.panic(at: frame)
         improviser.load(model)
         return flush
     }

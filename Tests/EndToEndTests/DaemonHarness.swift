@@ -63,7 +63,8 @@ final class NotifyListener: @unchecked Sendable {
 }
 
 /// `musichal run` as a subprocess with audio and MIDI backends off, a free OSC port, and a notify listener.
-final class DaemonHarness {
+final class DaemonHarness: @unchecked Sendable {
+    // @unchecked: tests use it from their own thread plus, at most, one helper thread that only sends OSC.
     let runner: CommandRunner
     let process: Process
     let notify: NotifyListener

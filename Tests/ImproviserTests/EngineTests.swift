@@ -3,6 +3,7 @@ import Improviser
 import MIDICore
 import ModelFormat
 import MusicHalCore
+import OracleCore
 import TestSignals
 import Testing
 import Training
@@ -95,5 +96,53 @@ struct EngineTests {
         let (messages, phrases) = try perform(notes: melody, seed: 1, mode: .listen)
         #expect(phrases.isEmpty)
         #expect(messages.allSatisfy { !$0.message.isNoteOn })
+    }
+}
+
+@Suite("Engine commands")
+struct EngineCommandTests {
+    @Test("learning adds what is heard to the memory while the agent plays; model swaps and panics flush notes")
+    func learningAndSwaps() throws {
+        let sampleRate = 48_000.0
+        let notes = SyntheticMelody.randomMelody(count: 20, seed: 21, low: 55, high: 79)
+        let samples = SyntheticMelody.render(notes, sampleRate: sampleRate)
+        let trainer = ModelTrainer(
+            analysisSampleRate: sampleRate, threshold: .fixed(0.6), fftProvider: ReferenceFFTProvider())
+        try trainer.beginSource(name: "m", contentHash: "t")
+        try trainer.feed(AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: samples))
+        try trainer.endSource()
+        let (model, _) = try trainer.finish(musicHalVersion: "test", createdAt: "now")
+
+        var improviser = Improviser(sampleRate: sampleRate, seed: 1)
+        improviser.load(model)
+        let engine = ImprovisationEngine(
+            listener: try StreamingListener(sampleRate: sampleRate, fftProvider: ReferenceFFTProvider()),
+            improviser: improviser, outputMode: .standard(channels: .default))
+        var messages = engine.start(at: 0)
+        _ = engine.apply(.setLearning(true), at: 0)
+        var start = 0
+        while start < samples.count {
+            let end = min(samples.count, start + 512)
+            let block = AudioBlock(
+                startFrame: FrameTime(start), sampleRate: sampleRate, samples: Array(samples[start..<end]))
+            _ = engine.process(block)
+            messages += engine.popDue(before: block.endFrame)
+            start = end
+        }
+        _ = engine.finishInput()
+        let grown = try #require(engine.improviser.model)
+        #expect(grown.events.count >= model.events.count + notes.count - 2)
+        #expect(grown.oracle.inputCount == grown.events.count)
+
+        // A model swap and a panic release everything: every note-on so far has its note-off.
+        messages += engine.popDue(before: engine.currentFrame)
+        messages += engine.apply(.replaceModel(name: "other", model: model), at: engine.currentFrame)
+        #expect(engine.modelName == "other")
+        #expect(engine.activeNoteCount == 0)
+        #expect(NotePairing.pair(messages).unpairedNoteOnIndices.isEmpty)
+        let panic = engine.apply(.panic, at: engine.currentFrame)
+        #expect(panic.contains { $0.message.kind == 0xB0 && $0.message.data1 == 120 })
+        _ = engine.apply(.setTransport(running: false), at: engine.currentFrame)
+        #expect(engine.transportRunning == false)
     }
 }

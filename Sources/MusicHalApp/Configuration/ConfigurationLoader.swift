@@ -117,6 +117,12 @@ public enum ConfigurationLoader {
             try paths.finish()
         }
 
+        if let recording = try top.section("recording") {
+            if let value = try recording.bool("enabled") { config.recording.enabled = value }
+            if let value = try recording.bool("input") { config.recording.input = value }
+            try recording.finish()
+        }
+
         if let agent = try top.section("agent") {
             if let value = try agent.choice("mode", ImproviserMode.self) { config.agent.mode = value }
             if let value = try agent.int("seed", in: 0...Int.max) { config.agent.seed = UInt64(value) }

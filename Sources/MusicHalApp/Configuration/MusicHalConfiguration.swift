@@ -83,6 +83,14 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Recording of every performance as a Standard MIDI File in the performances directory.
+    public struct Recording: Sendable, Equatable {
+        /// Record performances.
+        public var enabled = true
+        /// Also record the detected input on a second track.
+        public var input = true
+    }
+
     /// The agent.
     public struct Agent: Sendable, Equatable {
         /// Mode at start.
@@ -105,6 +113,8 @@ public struct MusicHalConfiguration: Sendable, Equatable {
     public var osc = OSC()
     /// Files.
     public var paths = Paths()
+    /// Performance recording.
+    public var recording = Recording()
     /// The agent.
     public var agent = Agent()
 

@@ -104,8 +104,15 @@ public enum Daemon {
         let bassWire = channels.bassWireChannel
         let melodyWire = channels.melodyWireChannel
         let perVoice = configuration.midi.portPerVoice && configuration.midi.mode == .standard && bassWire != melodyWire
+        let recorder: PerformanceRecorder? =
+            configuration.recording.enabled
+            ? try PerformanceRecorder(
+                path: "\(paths.performances)/performance-\(PerformanceRunner.timestamp()).mid", sampleRate: sampleRate,
+                recordInput: configuration.recording.input)
+            : nil
+        if let recorder { logger.notice("recording the performance", metadata: ["file": "\(recorder.path)"]) }
         let loop = EngineLoop(
-            engine: engine, device: device, commands: commands, wake: wake,
+            engine: engine, device: device, commands: commands, wake: wake, recorder: recorder,
             route: { message in
                 guard perVoice, message.message.channel == bassWire else { return message }
                 var routed = message
@@ -147,6 +154,7 @@ public enum Daemon {
             } stop: {
                 device?.stop()
             },
+            RecordingService(recorder: recorder),
             ComponentService(name: "engine", readiness: readiness) {
                 loop.start()
             } stop: {
@@ -211,6 +219,27 @@ struct ComponentService: Service, CustomStringConvertible {
         await readiness?.arrive()
         try? await gracefulShutdown()
         await stop()
+    }
+}
+
+/// Moves what the engine sent and heard into the performance's MIDI file; stops after the engine, so the final
+/// panic is recorded too.
+struct RecordingService: Service, CustomStringConvertible {
+    let recorder: PerformanceRecorder?
+    var description: String { "recording" }
+
+    func run() async throws {
+        guard let recorder else {
+            try? await gracefulShutdown()
+            return
+        }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(250))
+            recorder.drain()
+        }
+        // Wait until the engine has stopped (the group stops services in reverse order), then close the file.
+        try? await gracefulShutdown()
+        recorder.finish()
     }
 }
 

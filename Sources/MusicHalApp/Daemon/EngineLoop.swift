@@ -32,13 +32,16 @@ final class EngineLoop: @unchecked Sendable {
 
     /// Routes a message to an output port (one port per voice when configured).
     private let route: @Sendable (TimedMIDIMessage) -> TimedMIDIMessage
+    private let recorder: PerformanceRecorder?
 
     /// Creates the loop; `wake` is what the device posts after each input block.
     init(
         engine: ImprovisationEngine, device: (any RealtimeAudioDevice)?, commands: CommandQueue, wake: EngineWakeup,
+        recorder: PerformanceRecorder? = nil,
         route: @escaping @Sendable (TimedMIDIMessage) -> TimedMIDIMessage = { $0 }
     ) {
         self.route = route
+        self.recorder = recorder
         self.engine = engine
         self.device = device
         self.commands = commands
@@ -97,7 +100,8 @@ final class EngineLoop: @unchecked Sendable {
             var period: FrameTime = 256
             if let device {
                 while device.bridge.input.pop(into: &block) {
-                    _ = engine.process(block)
+                    let activity = engine.process(block)
+                    recorder?.heard(activity.events)
                     period = FrameTime(max(1, block.frameCount))
                 }
             } else {
@@ -126,7 +130,9 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func send(_ messages: [TimedMIDIMessage]) {
-        guard let device, !messages.isEmpty else { return }
+        guard !messages.isEmpty else { return }
+        recorder?.sent(messages)
+        guard let device else { return }
         for message in messages where !device.bridge.output.push(route(message)) {
             droppedMessages.wrappingAdd(1, ordering: .relaxed)
         }
