@@ -142,6 +142,9 @@ public enum ControlAddressTable {
         ("/hal/status/cpu", "f", "process CPU, percent of one core"),
         ("/hal/status/rss_mb", "f", "resident memory, MB"),
         ("/hal/status/clients", "i", "status subscribers"),
+        ("/hal/status/osc/received", "i", "OSC messages handled since start"),
+        ("/hal/status/osc/malformed", "i", "malformed OSC packets rejected since start"),
+        ("/hal/status/osc/refused", "i", "messages from senders outside the allow-list, dropped"),
     ]
 
     /// The table in OSCQuery's JSON shape (FULL_PATH, TYPE, RANGE, ACCESS, DESCRIPTION), for `/hal/describe`.

@@ -38,6 +38,12 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var residentMegabytes = 0.0
     /// Status subscribers.
     public var clients = 0
+    /// OSC messages handled (every message reaching the dispatcher, from any sender).
+    public var oscReceived = 0
+    /// OSC packets liblo rejected as malformed.
+    public var oscMalformed = 0
+    /// OSC messages dropped because the sender is not allowed.
+    public var oscRefusedSenders = 0
     /// Engine position on the stream clock.
     public var frame: UInt64 = 0
     /// Audio backend's connection state, one line.
@@ -77,6 +83,9 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/cpu", arguments: [.float(Float(cpuPercent))]),
             ControlMessage(address: "/hal/status/rss_mb", arguments: [.float(Float(residentMegabytes))]),
             ControlMessage(address: "/hal/status/clients", arguments: [.int(Int32(clamping: clients))]),
+            ControlMessage(address: "/hal/status/osc/received", arguments: [.int(Int32(clamping: oscReceived))]),
+            ControlMessage(address: "/hal/status/osc/malformed", arguments: [.int(Int32(clamping: oscMalformed))]),
+            ControlMessage(address: "/hal/status/osc/refused", arguments: [.int(Int32(clamping: oscRefusedSenders))]),
         ]
     }
 }

@@ -43,6 +43,11 @@ final class ControlCenter: Sendable {
     private let modelSnapshot = Mutex<(@Sendable () async -> MusicHalModel?)?>(nil)
     private let pendingEchoes = Mutex<[String: ControlMessage]>([:])
     private let droppedSenders = Atomic<Int>(0)
+    private let received = Atomic<Int>(0)
+    private let malformedCount = Mutex<@Sendable () -> Int>({ 0 })
+
+    /// Where the count of malformed packets comes from (the OSC adapter).
+    func countMalformed(with source: @escaping @Sendable () -> Int) { malformedCount.withLock { $0 = source } }
     private let failures = Atomic<Int>(0)
     private let statusSequence = Atomic<Int32>(0)
     private let usage = Mutex(ProcessUsage())
@@ -136,6 +141,7 @@ final class ControlCenter: Sendable {
 
     /// Handles one message or one bundle; returns the immediate replies to the sender.
     func handle(_ messages: [ControlMessage], from peer: ControlPeer) -> [ControlMessage] {
+        received.wrappingAdd(messages.count, ordering: .relaxed)
         guard isAllowed(peer) else {
             droppedSenders.wrappingAdd(1, ordering: .relaxed)
             return []
@@ -386,6 +392,9 @@ final class ControlCenter: Sendable {
         var status = statusProvider.withLock { $0 }?() ?? StatusSnapshot()
         status.clients = subscriptions.count
         status.errors = failureCount
+        status.oscReceived = received.load(ordering: .relaxed)
+        status.oscMalformed = malformedCount.withLock { $0 }()
+        status.oscRefusedSenders = droppedSenderCount
         let (cpu, resident) = usage.withLock { $0.sample() }
         status.cpuPercent = cpu
         status.residentMegabytes = resident

@@ -136,6 +136,7 @@ public enum Daemon {
             control.handle(incoming.messages, from: incoming.peer)
         }
         control.setBaseline(configuration)
+        control.countMalformed { OSCServer.malformedPacketCount }
         control.connect(
             send: { message, peer in server.send(message, to: peer) },
             sendBundle: { messages, peer in server.sendBundle(messages, to: peer) },

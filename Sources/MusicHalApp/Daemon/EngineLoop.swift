@@ -89,9 +89,19 @@ final class EngineLoop: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
+        var wasRunning = true
         while running.load(ordering: .acquiring) {
             wake.wait(milliseconds: 10)
             let now = engine.currentFrame
+            // After the output reconnects, flush: the synth may have kept notes the old connection began.
+            if let device {
+                let isRunning = device.state == .running
+                if isRunning && !wasRunning {
+                    logger.notice("audio device back: sending a panic")
+                    send(engine.panic(at: now))
+                }
+                wasRunning = isRunning
+            }
             for batch in commands.drain() {
                 for command in batch { send(engine.apply(command, at: now)) }
             }
