@@ -149,4 +149,28 @@ struct DaemonTests {
         #expect(saved.contains { $0.0 == "/hal/done" })
         #expect(FileManager.default.fileExists(atPath: models + "/minuet-copy.halmodel"))
     }
+
+    @Test("OSC over TCP (OSC 1.0 framing): commands work and replies come back on the connection")
+    func tcpTransport() throws {
+        let daemon = try DaemonHarness(
+            configuration: "audio: {backend: none}\nmidi: {backend: none}\nosc: {transport: tcp}\n")
+        defer { daemon.cleanUp() }
+        try #require(daemon.port > 0)
+        #expect(daemon.notify.wait(for: "READY=1") != nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3",
+            CommandRunner.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/osc_tcp_peer.py").path,
+            String(daemon.port), "/hal/ping,i:5", "/hal/mode,s:lead", "/hal/param/density,f:3",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("\"/hal/pong\""), "\(text)")
+        #expect(text.contains("\"/hal/mode\"") && text.contains("lead"))
+        #expect(text.contains("\"/hal/fail\"") && text.contains("400"))
+    }
 }

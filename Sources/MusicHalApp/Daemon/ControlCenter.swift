@@ -40,6 +40,7 @@ final class ControlCenter: Sendable {
     private let sender = Mutex<(@Sendable (ControlMessage, ControlPeer) -> Void)?>(nil)
     private let bundleSender = Mutex<(@Sendable ([ControlMessage], ControlPeer) -> Void)?>(nil)
     private let statusProvider = Mutex<(@Sendable () -> StatusSnapshot)?>(nil)
+    private let audioDownProvider = Mutex<@Sendable () -> Bool>({ false })
     private let modelSnapshot = Mutex<(@Sendable () async -> MusicHalModel?)?>(nil)
     private let pendingEchoes = Mutex<[String: ControlMessage]>([:])
     private let droppedSenders = Atomic<Int>(0)
@@ -115,8 +116,10 @@ final class ControlCenter: Sendable {
         send: @escaping @Sendable (ControlMessage, ControlPeer) -> Void,
         sendBundle: @escaping @Sendable ([ControlMessage], ControlPeer) -> Void,
         status: @escaping @Sendable () -> StatusSnapshot,
+        audioDown: @escaping @Sendable () -> Bool,
         modelSnapshot: @escaping @Sendable () async -> MusicHalModel?
     ) {
+        audioDownProvider.withLock { $0 = audioDown }
         sender.withLock { $0 = send }
         bundleSender.withLock { $0 = sendBundle }
         statusProvider.withLock { $0 = status }
@@ -292,6 +295,9 @@ final class ControlCenter: Sendable {
                 [.setLearning(state.learning)],
                 echo: [ControlMessage(address: "/hal/learn", arguments: [.int(state.learning ? 1 : 0)])])
         case "/hal/transport/start", "/hal/transport/stop":
+            if message.address.hasSuffix("start"), audioDownProvider.withLock({ $0 })() {
+                return .failure("the audio backend is down (reconnecting); the agent cannot play", .backendDown)
+            }
             state.transportRunning = message.address.hasSuffix("start")
             return .change([.setTransport(running: state.transportRunning)], echo: [])
         case "/hal/panic":

@@ -61,7 +61,8 @@ public enum Daemon {
         for directory in [paths.state, paths.models, paths.performances] {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let library = ModelLibrary(store: ModelDirectory(path: paths.models))
+        let library = ModelLibrary(
+            store: ModelDirectory(path: paths.models), budgetBytes: configuration.agent.modelCacheMegabytes << 20)
 
         // Audio device: connected before the engine is built, so the stream's sample rate is known. Without a
         // server the device keeps trying in the background and the daemon starts degraded at the configured rate.
@@ -141,6 +142,7 @@ public enum Daemon {
             send: { message, peer in server.send(message, to: peer) },
             sendBundle: { messages, peer in server.sendBundle(messages, to: peer) },
             status: { loop.status },
+            audioDown: { device.map { $0.state != .running } ?? false },
             modelSnapshot: { await loop.modelSnapshot() })
         logger.notice(
             "OSC listening", metadata: ["port": "\(server.port)", "transport": "\(configuration.osc.transport)"])
