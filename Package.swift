@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "OracleCore", dependencies: ["MusicHalCore", realModule]),
         .target(name: "MIDICore", dependencies: ["MusicHalCore"]),
         .target(name: "NeuralFeatures", dependencies: ["MusicHalCore", realModule]),
-        .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore"]),
+        .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore", "NeuralFeatures"]),
         .target(
             name: "Improviser",
             dependencies: [
@@ -116,7 +116,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ALSAAdapterTests", dependencies: ["ALSAAdapter", "RealtimeSupport", "MusicHalCore", "MIDICore"]),
-        .testTarget(name: "ModelFormatTests", dependencies: ["ModelFormat", "MusicHalCore", "OracleCore"]),
+        .testTarget(
+            name: "ModelFormatTests", dependencies: ["ModelFormat", "MusicHalCore", "OracleCore", "NeuralFeatures"]),
         .testTarget(
             name: "ImproviserTests",
             dependencies: [
