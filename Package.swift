@@ -122,7 +122,7 @@ let package = Package(
             name: "ImproviserTests",
             dependencies: [
                 "Improviser", "MusicHalCore", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat", "Training",
-                "TestSignals",
+                "TestSignals", "NeuralFeatures",
             ]
         ),
         .testTarget(
@@ -141,7 +141,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MusicHalAppTests",
-            dependencies: ["MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore"]
+            dependencies: [
+                "MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore", "NeuralFeatures",
+                "AudioFeatures", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter", "RealtimeSupport", "Training",
+            ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["musichal", "MIDICore", "MusicHalCore"], exclude: ["Peers"]),
     ]

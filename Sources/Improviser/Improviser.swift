@@ -28,6 +28,13 @@ import RealModule
 /// second; after three seconds of silence the agent plays on its own at `initiative × 0.4` phrases per second.
 /// With `give_space` 0 and `density` 1 the agent answers every onset immediately. Whatever the parameters, no
 /// more than `2 + 10 × density` notes start in any second (the density ceiling).
+///
+/// Neural tokens: when the model has a vocabulary and live tokens arrive (`neuralTokensLive`), the input is also
+/// followed through a symbolic factor oracle over the corpus tokens, and `imitate` starts from that match. In
+/// `imitate` the token is a constraint like the pitch class: once the musician's tokens of the last ten seconds
+/// cover at least 16 corpus events, only those events are candidates (weighted by how much each token was used);
+/// `contrast` weights candidates against the musician's tokens. When tokens stop (the encoder is degraded),
+/// everything falls back to the traditional features.
 public struct Improviser: Sendable {
     /// Sample rate of the stream clock the agent works on.
     public let sampleRate: Double
@@ -47,6 +54,12 @@ public struct Improviser: Sendable {
     public private(set) var trackedState: Int?
     /// The key of the recent input, when there is enough of it.
     public private(set) var inputKey: MusicalKey?
+    /// Where the musician is in the memory by neural tokens, if known.
+    public private(set) var tokenTrackedState: Int?
+    /// Whether live neural tokens are arriving; off, the agent uses the traditional features alone.
+    public var neuralTokensLive = false {
+        didSet { if !neuralTokensLive { resolvePendingTokens(all: true) } }
+    }
 
     private struct HeardNote: Sendable {
         var frame: FrameTime
@@ -72,6 +85,14 @@ public struct Improviser: Sendable {
     private var corpusHistogram = [Double](repeating: 0, count: 12)
     private var pitchedStates: [Int] = []
     private var modelTimeScale = 1.0
+    private var tokenOracle: FactorOracle?
+    /// Corpus events per token (kept as tokens are learned).
+    private var corpusTokenUsage: [Int] = []
+    private var tokenTracker = OracleTracker()
+    private var heardTokens: [(frame: FrameTime, token: Int)] = []
+    private var latestTokenOnset: FrameTime?
+    /// Learned events waiting for their token (live onset, corpus index, token once known; −1 for none).
+    private var pendingTokens: [(onset: FrameTime, event: Int, token: Int?)] = []
 
     /// Weights of the playing modes `auto` chooses from.
     public static let autoWeights: [(ImproviserMode, Double)] = [(.imitate, 0.5), (.lead, 0.3), (.contrast, 0.2)]
@@ -102,7 +123,21 @@ public struct Improviser: Sendable {
         modelTimeScale = model.map { sampleRate / $0.metadata.analysisSampleRate } ?? 1
         pitchedStates = []
         corpusHistogram = [Double](repeating: 0, count: 12)
+        tokenTracker = OracleTracker()
+        tokenTrackedState = nil
+        heardTokens = []
+        latestTokenOnset = nil
+        pendingTokens = []
+        tokenOracle = nil
+        corpusTokenUsage = []
         guard let model else { return }
+        if let vocabulary = model.vocabulary {
+            var oracle = FactorOracle()
+            oracle.reserveCapacity(vocabulary.tokens.count)
+            oracle.append(contentsOf: vocabulary.tokens.map { Self.symbol(of: $0, vocabularySize: vocabulary.size) })
+            tokenOracle = oracle
+            corpusTokenUsage = vocabulary.usage
+        }
         for (index, event) in model.events.enumerated() {
             guard let note = event.midiNote else { continue }
             pitchedStates.append(index + 1)
@@ -146,14 +181,80 @@ public struct Improviser: Sendable {
             if (try? memory.learn([learned])) != nil {
                 model = memory
                 if learned.midiNote != nil { pitchedStates.append(memory.oracle.inputCount) }
+                if let size = memory.vocabulary?.size {
+                    if neuralTokensLive {
+                        pendingTokens.append((event.onsetFrame, memory.events.count - 1, nil))
+                        resolvePendingTokens(all: false)
+                    } else {
+                        tokenOracle?.append(size)
+                    }
+                }
             }
         }
+    }
+
+    /// Hears the neural token of the input event that began at `onset` (nil when the encoder had none). Tokens
+    /// arrive after their events, possibly out of order.
+    public mutating func hearToken(_ token: Int?, forEventAt onset: FrameTime) {
+        if let index = pendingTokens.firstIndex(where: { $0.onset == onset }) {
+            pendingTokens[index].token = token ?? NeuralVocabulary.noToken
+            resolvePendingTokens(all: false)
+        }
+        guard let token, let oracle = tokenOracle, let size = model?.vocabulary?.size, (0..<size).contains(token),
+            latestTokenOnset.map({ onset > $0 }) ?? true
+        else { return }
+        latestTokenOnset = onset
+        heardTokens.append((onset, token))
+        tokenTrackedState = tokenTracker.observe(symbol: token, in: oracle).state
+    }
+
+    /// Writes known tokens of learned events into the memory in corpus order, and extends the token oracle with
+    /// them; `all` (or a backlog beyond 64 events) gives up waiting for the rest.
+    private mutating func resolvePendingTokens(all: Bool) {
+        guard var memory = model, let size = memory.vocabulary?.size else {
+            pendingTokens.removeAll()
+            return
+        }
+        var changed = false
+        while let first = pendingTokens.first, first.token != nil || all || pendingTokens.count > 64 {
+            pendingTokens.removeFirst()
+            let token = first.token ?? NeuralVocabulary.noToken
+            if token != NeuralVocabulary.noToken, corpusTokenUsage.indices.contains(token) {
+                memory.setToken(token, ofEvent: first.event)
+                corpusTokenUsage[token] += 1
+                changed = true
+            }
+            tokenOracle?.append(Self.symbol(of: token, vocabularySize: size))
+        }
+        if changed { model = memory }
+    }
+
+    /// The token oracle's symbol for a token: events without one share the extra symbol `vocabularySize`.
+    private static func symbol(of token: Int, vocabularySize: Int) -> Int {
+        token >= 0 && token < vocabularySize ? token : vocabularySize
+    }
+
+    /// Corpus events whose token is one of `tokens`.
+    private func coveredEvents(byTokens tokens: Dictionary<Int, Double>.Keys) -> Int {
+        tokens.reduce(0) { $0 + (corpusTokenUsage.indices.contains($1) ? corpusTokenUsage[$1] : 0) }
+    }
+
+    /// Weight of each token by how much the musician used it in the last ten seconds (1 for the most used).
+    private func inputTokenWeights() -> [Int: Double]? {
+        guard neuralTokensLive, tokenOracle != nil, !heardTokens.isEmpty else { return nil }
+        var counts: [Int: Double] = [:]
+        for heard in heardTokens { counts[heard.token, default: 0] += 1 }
+        let peak = counts.values.max() ?? 1
+        return counts.mapValues { $0 / peak }
     }
 
     private mutating func forgetOldInput(now: FrameTime) {
         let horizon = FrameTime(10 * sampleRate)
         if now > horizon, let index = heard.firstIndex(where: { $0.frame + horizon >= now }), index > 0 {
             heard.removeFirst(index)
+        }
+        if now > horizon, let index = heardTokens.firstIndex(where: { $0.frame + horizon >= now }), index > 0 {
+            heardTokens.removeFirst(index)
         }
     }
 
@@ -257,10 +358,18 @@ public struct Improviser: Sendable {
         var rhythmScale = 1.0
         var start: Int?
         var matched: Int?
+        let tokenWeights = inputTokenWeights()
+        var tokenPreference: ((Double) -> Double?)?
         switch playing {
         case .imitate, .listen, .auto:
-            matched = trackedState
-            start = voice == .melody ? trackedState : (trackedState ?? melody.state)
+            let tracked = tokenWeights != nil ? (tokenTrackedState ?? trackedState) : trackedState
+            matched = tracked
+            start = voice == .melody ? tracked : (tracked ?? melody.state)
+            if let tokenWeights, coveredEvents(byTokens: tokenWeights.keys) >= 16 {
+                tokenPreference = { $0 > 0 ? 0.2 + 0.8 * $0 : nil }
+            } else {
+                tokenPreference = { 0.2 + 0.8 * $0 }
+            }
             if let inputMedian, voice == .melody { centre = inputMedian }
             // Stay in the musician's harmonic world: once enough is heard, only the pitch classes they use,
             // weighted by how much they use them.
@@ -278,6 +387,7 @@ public struct Improviser: Sendable {
             }
             let density = inputDensity()
             rhythmScale = density > 3 ? 1.8 : (density < 1.5 ? 0.6 : 1)
+            tokenPreference = { 1 - 0.8 * $0 }
         case .lead:
             start = (voice == .melody ? melody.state : bass.state) ?? melody.state
             navigation.continuity = max(parameters.continuity, 0.9)
@@ -295,11 +405,19 @@ public struct Improviser: Sendable {
         if voice == .bass { length = max(1, length / 2) }
 
         let shift = transposition
+        let corpusTokens = tokenWeights != nil ? memory.vocabulary?.tokens : nil
         let score: (Int) -> Double? = { candidate in
             guard let note = Self.voicePitch(events[candidate - 1], voice: voice) else { return nil }
             let pitchClass = PitchMath.pitchClass(note + shift)
             if let allowed = allowedClasses, !allowed.contains(pitchClass) { return nil }
-            return classWeight.map { $0[pitchClass] } ?? 1
+            var weight = classWeight.map { $0[pitchClass] } ?? 1
+            if let corpusTokens, let tokenWeights, let tokenPreference {
+                guard let preference = tokenPreference(tokenWeights[corpusTokens[candidate - 1]] ?? 0) else {
+                    return nil
+                }
+                weight *= preference
+            }
+            return weight
         }
         var state = startState
         var steps: [PhraseStep] = []

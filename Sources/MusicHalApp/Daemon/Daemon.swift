@@ -112,8 +112,24 @@ public enum Daemon {
                 recordInput: configuration.recording.input)
             : nil
         if let recorder { logger.notice("recording the performance", metadata: ["file": "\(recorder.path)"]) }
+        // Neural tokens: a broken checkpoint must not stop the performance, so it only switches them off.
+        var neural: LiveNeuralTokenizer?
+        var neuralOffReason = "no neural checkpoint is configured"
+        if let checkpoint = configuration.neural.checkpoint {
+            do {
+                let encoder = try NeuralEventEncoder(directory: checkpoint, threads: configuration.neural.threads)
+                neural = LiveNeuralTokenizer(
+                    encoder: encoder, deadlineSeconds: Double(configuration.neural.deadlineMilliseconds) / 1000,
+                    failureLimit: configuration.neural.failureLimit, retrySeconds: configuration.neural.retrySeconds)
+                logger.notice("neural encoder ready", metadata: ["checkpoint": "\(checkpoint)"])
+            } catch {
+                neuralOffReason = "checkpoint \(checkpoint): \(error)"
+                logger.error("neural tokens are off", metadata: ["reason": "\(neuralOffReason)"])
+            }
+        }
         let loop = EngineLoop(
-            engine: engine, device: device, commands: commands, wake: wake, recorder: recorder,
+            engine: engine, device: device, commands: commands, wake: wake, recorder: recorder, neural: neural,
+            neuralOffReason: neuralOffReason,
             route: { message in
                 guard perVoice, message.message.channel == bassWire else { return message }
                 var routed = message

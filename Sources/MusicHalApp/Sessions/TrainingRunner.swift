@@ -152,6 +152,7 @@ public struct TrainingRunner {
 struct NeuralTrainingPass {
     let options: NeuralTrainingOptions
     let encoder: NeuralEventEncoder
+    let identity: NeuralEncoderIdentity
     let analysisSampleRate: Double
     var history: SampleHistory
     private(set) var embeddings: [[Float]] = []
@@ -162,8 +163,8 @@ struct NeuralTrainingPass {
         }
         self.options = options
         self.analysisSampleRate = analysisSampleRate
-        encoder = try NeuralEventEncoder(
-            directory: options.checkpoint, layer: options.layer, threads: options.threads)
+        encoder = try NeuralEventEncoder(directory: options.checkpoint, threads: options.threads)
+        identity = try encoder.identity(layer: options.layer)
         // An event completes at most its maximum length (8 s) plus the detection delay after its onset.
         history = SampleHistory(capacity: Int(10 * analysisSampleRate))
     }
@@ -182,7 +183,8 @@ struct NeuralTrainingPass {
             let available = Int(min(FrameTime(length), history.endFrame > onset ? history.endFrame - onset : 0))
             let samples = history.samples(from: onset, length: available) ?? []
             embeddings.append(
-                try encoder.embed(eventSamples: samples.isEmpty ? [0] : samples, rate: analysisSampleRate))
+                try encoder.embed(
+                    eventSamples: samples.isEmpty ? [0] : samples, rate: analysisSampleRate, layer: options.layer))
         }
     }
 
@@ -191,7 +193,7 @@ struct NeuralTrainingPass {
             vectors: embeddings,
             settings: SymbolicQuantizer.Settings(clusterCount: options.vocabularySize, seed: options.seed))
         return NeuralVocabulary(
-            encoder: encoder.identity, window: encoder.window, quantizer: quantizer.parameters,
+            encoder: identity, window: encoder.window, quantizer: quantizer.parameters,
             tokens: embeddings.map { quantizer.token(for: $0) })
     }
 }
