@@ -206,6 +206,7 @@ final class EngineLoop: @unchecked Sendable {
             let health = neural?.health ?? .off(neuralOffReason)
             status.encoder = health.word
             status.encoderDetail = health.detail
+            status.encoderTokens = neural?.counters.encoded ?? 0
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)
