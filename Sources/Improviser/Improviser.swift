@@ -73,6 +73,9 @@ public struct Improviser: Sendable {
     }
 
     private var heard: [HeardNote] = []
+    /// Onset of the first input event of the current run the memory matched, and the end of the latest event.
+    private var matchRunStart: FrameTime?
+    private var lastHeardEnd: FrameTime?
     private var lastOnset: FrameTime?
     private var gapAnswered = true
     private var tracker = OracleTracker()
@@ -171,7 +174,15 @@ public struct Improviser: Sendable {
         guard var memory = model else { return }
         let frame = event.features.values.map(Double.init)
         guard frame.count == memory.oracle.dimension else { return }
-        trackedState = tracker.observe(frame, in: memory.oracle).state
+        let tracked = tracker.observe(frame, in: memory.oracle)
+        trackedState = tracked.state
+        lastHeardEnd = event.offsetFrame
+        switch tracked.move {
+        case .forward, .hold: if matchRunStart == nil { matchRunStart = event.onsetFrame }
+        case .suffix, .reentry: matchRunStart = event.onsetFrame
+        case .lost: matchRunStart = nil
+        case .ignored: break
+        }
         if isLearning {
             // The corpus keeps its own clock: store the event in model frames.
             var learned = event
@@ -358,17 +369,29 @@ public struct Improviser: Sendable {
         var rhythmScale = 1.0
         var start: Int?
         var matched: Int?
+        var constraints = [
+            "register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"
+        ]
+        var inputSpan = heard.first.map { first in first.frame...(lastHeardEnd ?? first.frame) }
+        var matchedBy = "features"
         let tokenWeights = inputTokenWeights()
         var tokenPreference: ((Double) -> Double?)?
         switch playing {
         case .imitate, .listen, .auto:
-            let tracked = tokenWeights != nil ? (tokenTrackedState ?? trackedState) : trackedState
+            let byTokens = tokenWeights != nil && tokenTrackedState != nil
+            let tracked = byTokens ? tokenTrackedState : trackedState
             matched = tracked
+            matchedBy = byTokens ? "tokens" : "features"
+            if !byTokens, let runStart = matchRunStart, let end = lastHeardEnd, runStart <= end {
+                inputSpan = runStart...end
+            }
             start = voice == .melody ? tracked : (tracked ?? melody.state)
             if let tokenWeights, coveredEvents(byTokens: tokenWeights.keys) >= 16 {
                 tokenPreference = { $0 > 0 ? 0.2 + 0.8 * $0 : nil }
-            } else {
+                constraints.append("only neural tokens heard in the last 10 s: \(tokenWeights.keys.sorted())")
+            } else if tokenWeights != nil {
                 tokenPreference = { 0.2 + 0.8 * $0 }
+                constraints.append("neural tokens weighted by the input's use")
             }
             if let inputMedian, voice == .melody { centre = inputMedian }
             // Stay in the musician's harmonic world: once enough is heard, only the pitch classes they use,
@@ -388,6 +411,7 @@ public struct Improviser: Sendable {
             let density = inputDensity()
             rhythmScale = density > 3 ? 1.8 : (density < 1.5 ? 0.6 : 1)
             tokenPreference = { 1 - 0.8 * $0 }
+            if tokenWeights != nil { constraints.append("neural tokens the input uses are avoided") }
         case .lead:
             start = (voice == .melody ? melody.state : bass.state) ?? melody.state
             navigation.continuity = max(parameters.continuity, 0.9)
@@ -397,6 +421,23 @@ public struct Improviser: Sendable {
             }
         }
         if voice == .bass { rhythmScale *= 2 }
+        if let allowedClasses {
+            let names = allowedClasses.sorted().map { PitchMath.pitchClassName($0) }.joined(separator: " ")
+            constraints.append(
+                playing == .lead
+                    ? "kept in the input's key (\(inputKey.map { "\($0)" } ?? "?")): \(names)"
+                    : "only pitch classes heard in the last 10 s: \(names)")
+        }
+        if classWeight != nil {
+            constraints.append(
+                playing == .contrast
+                    ? "pitch classes the input uses are avoided" : "pitch classes weighted by the input's use")
+        }
+        if transposition != 0 { constraints.append("transposed by \(transposition) semitones") }
+        if rhythmScale != 1 { constraints.append("rhythm scaled by \(format(rhythmScale))") }
+        constraints.append(
+            "continuity \(format(navigation.continuity)), minimum context \(navigation.minimumContext), "
+                + "quality ≥ \(navigation.qualityThreshold)")
         let startState = start ?? pitchedStates[Int(random.next() % UInt64(pitchedStates.count))]
 
         let minimum = Int(parameters.phraseMinimum)
@@ -453,9 +494,23 @@ public struct Improviser: Sendable {
                     : PhraseStep(state: state))
             time += interOnset
         }
-        notes = applyDensityCeiling(notes)
-        guard !notes.isEmpty else { return nil }
-        steps = Array(steps.prefix(notes.count))
+        let planned = notes.count
+        let ceiling = Int(2 + 10 * parameters.density)
+        let kept = applyDensityCeiling(notes)
+        guard !kept.isEmpty else { return nil }
+        // Keep each surviving note's own step.
+        var keptSteps: [PhraseStep] = []
+        var cursor = 0
+        for note in kept {
+            while cursor < notes.count && notes[cursor] != note { cursor += 1 }
+            if cursor < steps.count { keptSteps.append(steps[cursor]) }
+            cursor += 1
+        }
+        if kept.count < planned {
+            constraints.append("density ceiling \(ceiling) notes/s dropped \(planned - kept.count) of \(planned) notes")
+        }
+        notes = kept
+        steps = keptSteps
         let end = notes.map(\.endFrame).max() ?? frame
         if voice == .melody {
             melody.state = state
@@ -464,9 +519,13 @@ public struct Improviser: Sendable {
             bass.state = state
             bass.busyUntil = end
         }
-        return Phrase(
+        var phrase = Phrase(
             notes: notes, steps: steps, voice: voice, mode: playing, transposition: transposition,
             matchedState: matched, reason: "\(playing): \(reason)")
+        phrase.inputSpan = inputSpan
+        phrase.matchedBy = matchedBy
+        phrase.constraints = constraints
+        return phrase
     }
 
     /// The pitch a voice takes from an event: the melody its main pitch, the bass its lowest note.

@@ -187,7 +187,9 @@ public enum Daemon {
             } stop: {
                 server.stop()
             },
-            StatusService(server: server, control: control, subscriptions: subscriptions, readiness: readiness),
+            StatusService(
+                server: server, control: control, subscriptions: subscriptions, readiness: readiness, loop: loop,
+                recorder: recorder, sampleRate: sampleRate),
             ReloadService(notifier: notifier, options: options, control: control, commands: commands),
             ComponentService(name: "shutdown announcer", readiness: nil) {
             } stop: {
@@ -312,6 +314,9 @@ struct StatusService: Service, CustomStringConvertible {
     let control: ControlCenter
     let subscriptions: Subscriptions
     let readiness: ReadinessBarrier
+    let loop: EngineLoop
+    let recorder: PerformanceRecorder?
+    let sampleRate: Double
     var description: String { "status" }
 
     func run() async throws {
@@ -321,6 +326,16 @@ struct StatusService: Service, CustomStringConvertible {
             let echoes = control.takeEchoes()
             if !echoes.isEmpty {
                 for peer in subscriptions.all() { for echo in echoes { server.send(echo, to: peer) } }
+            }
+            // Why each phrase was played: to subscribers as it happens, and into the performance's decision log.
+            let decisions = loop.takeDecisions().map { DecisionLog.line($0, sampleRate: sampleRate) }
+            if !decisions.isEmpty {
+                recorder?.decided(decisions)
+                let peers = subscriptions.all()
+                for line in decisions {
+                    let message = ControlMessage(address: "/hal/event/decision", arguments: [.string(line)])
+                    for peer in peers { server.send(message, to: peer) }
+                }
             }
             let due = subscriptions.due()
             guard !due.isEmpty else { continue }

@@ -39,6 +39,10 @@ final class EngineLoop: @unchecked Sendable {
     private var history: SampleHistory?
     private var neuralModelGeneration = -1
     private let neuralOffReason: String
+    /// Phrases played, waiting for the status service to send and log their decision records.
+    private let decisions = Mutex<[Phrase]>([])
+    /// Decision records kept for a stalled status service before the oldest are dropped.
+    static let decisionCapacity = 256
 
     /// Creates the loop; `wake` is what the device posts after each input block.
     init(
@@ -126,12 +130,13 @@ final class EngineLoop: @unchecked Sendable {
                     history?.append(block)
                     let activity = engine.process(block)
                     recorder?.heard(activity.events)
+                    decided(activity.phrases)
                     handToEncoder(activity.events)
                     period = FrameTime(max(1, block.frameCount))
                 }
             } else {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                _ = engine.advance(to: FrameTime(elapsed * sampleRate))
+                decided(engine.advance(to: FrameTime(elapsed * sampleRate)).phrases)
             }
             takeTokens()
             send(engine.popDue(before: engine.currentFrame + period))
@@ -153,6 +158,23 @@ final class EngineLoop: @unchecked Sendable {
         publish()
         for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
         finished.signal()
+    }
+
+    /// Phrases played since the last call (for `/hal/event/decision` and the decision log).
+    func takeDecisions() -> [Phrase] {
+        decisions.withLock { pending in
+            let taken = pending
+            pending.removeAll(keepingCapacity: true)
+            return taken
+        }
+    }
+
+    private func decided(_ phrases: [Phrase]) {
+        guard !phrases.isEmpty else { return }
+        decisions.withLock { pending in
+            pending.append(contentsOf: phrases)
+            if pending.count > Self.decisionCapacity { pending.removeFirst(pending.count - Self.decisionCapacity) }
+        }
     }
 
     /// Gives each completed input event's audio to the neural tokenizer (when the model has a vocabulary the

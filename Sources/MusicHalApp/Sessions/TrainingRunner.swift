@@ -117,7 +117,8 @@ public struct TrainingRunner {
                     }
                 }
                 let offset = trainer.sourceTimelineOffset
-                try neuralPass?.encode(try trainer.endSource()[...], timelineOffset: offset)
+                let last = try trainer.endSource()
+                try neuralPass?.encode(last[...], timelineOffset: offset)
                 progress(TrainingProgress(fileIndex: index, fileCount: files.count, fileName: name, fraction: 1))
             } catch let error as CancellationError {
                 throw error
