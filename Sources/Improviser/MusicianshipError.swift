@@ -14,6 +14,8 @@ public enum MusicianshipError: Error, CustomStringConvertible, Equatable, Sendab
     case setlistIndexOutOfRange(index: Int, count: Int)
     /// `next` at the last piece or `previous` at the first.
     case setlistEdge(String)
+    /// A setlist piece with an invalid field, with what is wrong.
+    case badSetlistPiece(String)
 
     /// One-line description.
     public var description: String {
@@ -25,6 +27,7 @@ public enum MusicianshipError: Error, CustomStringConvertible, Equatable, Sendab
         case .setlistIndexOutOfRange(let index, let count):
             "piece \(index) does not exist: the setlist has \(count) piece\(count == 1 ? "" : "s") (0...\(count - 1))"
         case .setlistEdge(let reason): reason
+        case .badSetlistPiece(let reason): reason
         }
     }
 }
