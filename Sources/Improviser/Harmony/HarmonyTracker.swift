@@ -315,51 +315,64 @@ public struct HarmonyTracker: Sendable {
     }
 
     private func bestKey() -> (MusicalKey, Double)? {
+        let statistics = keyStatistics()
         var best: (MusicalKey, Double)?
         for mode in 0..<2 {
             for tonic in 0..<12 {
                 let key = MusicalKey(tonic: tonic, isMinor: mode == 1)
-                let score = keyScore(key)
+                let score = keyScore(key, statistics)
                 if best == nil || score > best!.1 + 1e-12 { best = (key, score) }
             }
         }
         return best
     }
 
-    /// Pearson correlation of the key histogram with the key's rotated profile.
-    private func keyScore(_ key: MusicalKey) -> Double {
-        let (profile, profileNorm) = Self.centredProfiles[key.isMinor ? 1 : 0]
+    private func keyStatistics() -> (mean: Double, deviation: Double) {
         let mean = keyHistogram.reduce(0, +) / 12
-        var covariance = 0.0
         var variance = 0.0
+        for value in keyHistogram { variance += (value - mean) * (value - mean) }
+        return (mean, variance.squareRoot())
+    }
+
+    private func keyScore(_ key: MusicalKey) -> Double { keyScore(key, keyStatistics()) }
+
+    /// Pearson correlation of the key histogram with the key's rotated profile.
+    private func keyScore(_ key: MusicalKey, _ statistics: (mean: Double, deviation: Double)) -> Double {
+        guard statistics.deviation > 0 else { return 0 }
+        let (profile, profileNorm) = Self.centredProfiles[key.isMinor ? 1 : 0]
+        var covariance = 0.0
         for index in 0..<12 {
-            let deviation = keyHistogram[index] - mean
-            covariance += deviation * profile[(index - key.tonic + 12) % 12]
-            variance += deviation * deviation
+            covariance += (keyHistogram[index] - statistics.mean) * profile[(index - key.tonic + 12) % 12]
         }
-        return variance > 0 ? covariance / (variance.squareRoot() * profileNorm) : 0
+        return covariance / (statistics.deviation * profileNorm)
     }
 
     private func bestChord() -> (ChordName, Double)? {
+        let statistics = chordStatistics()
         var best: (ChordName, Double)?
         for chord in Self.chordTemplates {
-            let score = chordScore(chord)
+            let score = chordScore(chord, statistics)
             if best == nil || score > best!.1 + 1e-9 { best = (chord, score) }
         }
         return best
     }
 
-    /// Cosine similarity of the chord histogram with the chord's binary template, plus the bass bonus.
-    private func chordScore(_ chord: ChordName) -> Double {
+    private func chordStatistics() -> (norm: Double, bassTotal: Double) {
         var norm = 0.0
         for value in chordHistogram { norm += value * value }
-        guard norm > 0 else { return 0 }
+        return (norm.squareRoot(), bassHistogram.reduce(0, +))
+    }
+
+    private func chordScore(_ chord: ChordName) -> Double { chordScore(chord, chordStatistics()) }
+
+    /// Cosine similarity of the chord histogram with the chord's binary template, plus the bass bonus.
+    private func chordScore(_ chord: ChordName, _ statistics: (norm: Double, bassTotal: Double)) -> Double {
+        guard statistics.norm > 0 else { return 0 }
         let tones = chord.pitchClasses
         var dot = 0.0
         for pitchClass in tones { dot += chordHistogram[pitchClass] }
-        let cosine = dot / (norm.squareRoot() * Double(tones.count).squareRoot())
-        let bassTotal = bassHistogram.reduce(0, +)
-        let bassShare = bassTotal > 0 ? bassHistogram[chord.root] / bassTotal : 0
+        let cosine = dot / (statistics.norm * Double(tones.count).squareRoot())
+        let bassShare = statistics.bassTotal > 0 ? bassHistogram[chord.root] / statistics.bassTotal : 0
         return cosine + settings.bassBonus * bassShare
     }
 
