@@ -35,6 +35,12 @@ import RealModule
 /// cover at least 16 corpus events, only those events are candidates (weighted by how much each token was used);
 /// `contrast` weights candidates against the musician's tokens. When tokens stop (the encoder is degraded),
 /// everything falls back to the traditional features.
+///
+/// Harmony: the input's chroma feeds a key and chord tracker (with hysteresis; `/hal/chord` overrides the chord).
+/// Each mode may snap its notes to the current chord or scale (`snapTargets`; by default only `lead` snaps, to
+/// the scale). Motifs: the agent remembers its own melody phrases and, every 30-60 s when `initiative` lets it,
+/// recalls one varied (transposed, inverted, augmented or diminished) instead of a new phrase. Arc: a
+/// performance arc scales density, initiative and velocity over a set duration, and is silent after its end.
 public struct Improviser: Sendable {
     /// Sample rate of the stream clock the agent works on.
     public let sampleRate: Double
@@ -56,6 +62,14 @@ public struct Improviser: Sendable {
     public private(set) var inputKey: MusicalKey?
     /// Where the musician is in the memory by neural tokens, if known.
     public private(set) var tokenTrackedState: Int?
+    /// The key and chord of the input (or the performer's override).
+    public private(set) var harmony: HarmonyTracker
+    /// Per mode, what its notes snap to.
+    public var snapTargets: [ImproviserMode: SnapTarget] = [.imitate: .off, .lead: .scale, .contrast: .off]
+    /// The agent's own phrases, recalled as varied motifs.
+    public private(set) var motifs: MotifMemory
+    /// The performance arc, when one is running.
+    public private(set) var arc: PerformanceArc?
     /// Whether live neural tokens are arriving; off, the agent uses the traditional features alone.
     public var neuralTokensLive = false {
         didSet { if !neuralTokensLive { resolvePendingTokens(all: true) } }
@@ -109,6 +123,8 @@ public struct Improviser: Sendable {
         self.parameters = parameters
         self.mode = mode
         activeMode = mode == .auto ? .imitate : mode
+        harmony = HarmonyTracker(sampleRate: sampleRate)
+        motifs = MotifMemory(sampleRate: sampleRate)
         melody = VoiceState(navigator: OracleNavigator(seed: seed))
         bass = VoiceState(navigator: OracleNavigator(seed: seed &+ 0x9E37_79B9))
         random = SeededRandomGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
@@ -171,6 +187,11 @@ public struct Improviser: Sendable {
         heard.append(HeardNote(frame: event.onsetFrame, pitch: event.midiNote))
         forgetOldInput(now: now)
         updateInputKey()
+        if event.features.values.count >= 12 {
+            harmony.observe(
+                chroma: event.features.values.prefix(12), bass: event.pitches.min().map(PitchMath.pitchClass),
+                at: event.onsetFrame, weight: max(0.05, Double(event.durationFrames) / sampleRate))
+        }
         guard var memory = model else { return }
         let frame = event.features.values.map(Double.init)
         guard frame.count == memory.oracle.dimension else { return }
@@ -281,15 +302,47 @@ public struct Improviser: Sendable {
         return histogram
     }
 
+    // MARK: Harmony and the arc
+
+    /// Overrides the heard chord with `chord` from `frame` for `seconds`.
+    public mutating func overrideChord(_ chord: ChordName, at frame: FrameTime, seconds: Double) {
+        harmony.override(chord, from: frame, durationFrames: FrameTime(max(0, seconds) * sampleRate))
+    }
+
+    /// Ends a chord override.
+    public mutating func clearChordOverride() { harmony.clearOverride() }
+
+    /// Starts a performance arc of `minutes` at `frame`; `learned` follows the model's loudness contour (from
+    /// training) when it has one.
+    public mutating func startArc(minutes: Double, at frame: FrameTime, learned: Bool = false)
+        throws(MusicianshipError)
+    {
+        var contour: LoudnessContour?
+        if learned, let values = model?.metadata.parameters["loudness_contour_db"] {
+            let levels = values.split(separator: ",").compactMap { Double($0) }
+            contour = try LoudnessContour(levelsDB: levels)
+        }
+        arc = try PerformanceArc(startFrame: frame, minutes: minutes, sampleRate: sampleRate, contour: contour)
+    }
+
+    /// Stops the arc: the agent plays at its parameters' level again.
+    public mutating func stopArc() { arc = nil }
+
     // MARK: Deciding
 
     /// Called as the stream advances (every block): takes the turn-taking decisions and returns the phrases to
     /// play from `now`.
     public mutating func tick(now: FrameTime) -> [Phrase] {
         resolveAutoMode(now: now)
+        harmony.advance(to: now)
         guard activeMode != .listen, model != nil, !pitchedStates.isEmpty, now >= nextDecision else { return [] }
         let step = 0.05
         nextDecision = now + FrameTime(step * sampleRate)
+        // The arc shapes how much the agent does; after its end, it is silent.
+        let activity = arc?.activity(at: now) ?? 1
+        guard activity > 0 else { return [] }
+        let density = parameters.density * activity
+        let initiative = parameters.initiative * activity
         let silence = lastOnset.map { Double(now - min(now, $0)) / sampleRate } ?? .infinity
         let gap = 0.25 + parameters.giveSpace
         var phrases: [Phrase] = []
@@ -297,23 +350,25 @@ public struct Improviser: Sendable {
             var reason: String?
             if silence >= gap && silence < 3 && !gapAnswered {
                 gapAnswered = true
-                if random.nextUnit() < parameters.density {
+                if random.nextUnit() < density {
                     reason = "answers in the gap after the musician's phrase (\(format(silence)) s of space)"
                 }
             } else if silence < gap && !answersEveryOnset {
-                let rate = parameters.density * (1 - parameters.giveSpace) * 0.5
+                let rate = density * (1 - parameters.giveSpace) * 0.5
                 if random.nextUnit() < 1 - Double.exp(-rate * step) {
                     reason = "plays along while the musician plays (give_space \(format(parameters.giveSpace)))"
                 }
             } else if silence >= 3 {
-                let rate = parameters.initiative * 0.4
+                let rate = initiative * 0.4
                 if random.nextUnit() < 1 - Double.exp(-rate * step) {
                     reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
                 }
             }
-            if let reason, let phrase = makePhrase(voice: .melody, at: now, reason: reason) {
+            if let reason, let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
+                ?? makePhrase(voice: .melody, at: now, reason: reason)
+            {
                 phrases.append(phrase)
-                if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * parameters.density,
+                if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * density,
                     let line = makePhrase(voice: .bass, at: now, reason: "supports the melody's phrase from below")
                 {
                     phrases.append(line)
@@ -342,6 +397,35 @@ public struct Improviser: Sendable {
         }
         activeMode = chosen
         autoUntil = now + FrameTime((15 + 30 * random.nextUnit()) * sampleRate)
+    }
+
+    /// A varied motif of the agent's own instead of a new phrase, when the motif memory's timing and the
+    /// initiative allow it.
+    private mutating func recallMotif(at frame: FrameTime, initiative: Double, reason: String) -> Phrase? {
+        let register = parameters.register(of: .melody)
+        guard let recalled = motifs.recall(at: frame, register: register, initiative: initiative, random: &random)
+        else { return nil }
+        var notes = recalled.notes.map { note in
+            var shaped = note
+            shaped.velocity = scaledVelocity(note.velocity, at: note.startFrame, alreadyScaled: true)
+            return shaped
+        }
+        notes = applyDensityCeiling(notes)
+        guard !notes.isEmpty, let end = notes.map(\.endFrame).max() else { return nil }
+        melody.busyUntil = end
+        var phrase = Phrase(
+            notes: notes, steps: [], voice: .melody, mode: activeMode == .listen ? .imitate : activeMode,
+            transposition: recalled.transposition, matchedState: nil,
+            reason: "motif: \(recalled.reason), when it \(reason.prefix(1).lowercased() + reason.dropFirst())")
+        phrase.constraints = ["register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"]
+        if let arc { phrase.constraints.append(arcConstraint(arc, at: frame)) }
+        return phrase
+    }
+
+    private func arcConstraint(_ arc: PerformanceArc, at frame: FrameTime) -> String {
+        let state = arc.state(at: frame)
+        return "performance arc: \(state.phase) at \(Int((state.progress * 100).rounded()))%, activity "
+            + "\(format(state.activity)), velocity ×\(format(state.velocityScale))"
     }
 
     // MARK: Making phrases
@@ -438,6 +522,16 @@ public struct Improviser: Sendable {
         constraints.append(
             "continuity \(format(navigation.continuity)), minimum context \(navigation.minimumContext), "
                 + "quality ≥ \(navigation.qualityThreshold)")
+        let snapTarget = snapTargets[playing] ?? .off
+        let snapper = harmony.snapper(for: snapTarget)
+        if snapper != nil {
+            let source = harmony.chord?.isOverride == true ? "the performer's chord" : "the heard"
+            constraints.append(
+                snapTarget == .chord
+                    ? "snapped to \(source) chord \(harmony.chordName ?? "?")"
+                    : "snapped to the scale of \(harmony.keyName ?? "?")")
+        }
+        if let arc { constraints.append(arcConstraint(arc, at: frame)) }
         let startState = start ?? pitchedStates[Int(random.next() % UInt64(pitchedStates.count))]
 
         let minimum = Int(parameters.phraseMinimum)
@@ -480,13 +574,15 @@ public struct Improviser: Sendable {
             guard let source = Self.voicePitch(event, voice: voice) else { continue }
             // Octave placement follows the line: near the previous note, or near the centre for the first.
             let target = previousPitch.map(Double.init) ?? centre
-            let pitch = place(source + shift, near: target, register: register)
+            var pitch = place(source + shift, near: target, register: register)
+            if let snapper { pitch = snapper.snap(pitch, into: register) }
             previousPitch = pitch
             let interOnset = scaledInterOnset(after: state, in: events, by: rhythmScale)
             let duration = min(scaled(event.durationFrames), interOnset)
             notes.append(
                 Note(
-                    pitch: UInt8(pitch), cents: event.cents, velocity: scaledVelocity(event.velocity),
+                    pitch: UInt8(pitch), cents: snapper == nil ? event.cents : 0,
+                    velocity: scaledVelocity(event.velocity, at: time),
                     startFrame: time, durationFrames: max(1, duration), voice: voice))
             steps.append(
                 move.isJump
@@ -513,6 +609,7 @@ public struct Improviser: Sendable {
         steps = keptSteps
         let end = notes.map(\.endFrame).max() ?? frame
         if voice == .melody {
+            motifs.remember(notes)
             melody.state = state
             melody.busyUntil = end
         } else {
@@ -594,10 +691,14 @@ public struct Improviser: Sendable {
 
     private func scaled(_ frames: FrameTime) -> FrameTime { FrameTime((Double(frames) * modelTimeScale).rounded()) }
 
-    private func scaledVelocity(_ velocity: UInt8) -> UInt8 {
+    /// A corpus velocity mapped into the velocity range (unless `alreadyScaled`), then shaped by the arc at
+    /// `frame`.
+    private func scaledVelocity(_ velocity: UInt8, at frame: FrameTime, alreadyScaled: Bool = false) -> UInt8 {
         let low = parameters.velocityLow
         let high = parameters.velocityHigh
-        return UInt8(max(1, min(127, (low + (high - low) * Double(velocity) / 127).rounded())))
+        var value = alreadyScaled ? Double(velocity) : low + (high - low) * Double(velocity) / 127
+        if let arc { value *= arc.velocityScale(at: frame) }
+        return UInt8(max(1, min(127, value.rounded())))
     }
 
     /// Moves `pitch` by octaves to lie as close as possible to `centre` inside `register`.

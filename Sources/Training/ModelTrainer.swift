@@ -154,6 +154,21 @@ public final class ModelTrainer {
         }
     }
 
+    /// The corpus's loudness over its timeline in 32 equal parts (mean event level in dBFS; −120 where nothing
+    /// sounds): the shape a learned performance arc follows.
+    static func loudnessContour(_ events: [MusicalEvent]) -> [Double] {
+        let bins = 32
+        guard let end = events.map(\.offsetFrame).max(), end > 0 else { return [] }
+        var sums = [Double](repeating: 0, count: bins)
+        var counts = [Double](repeating: 0, count: bins)
+        for event in events where event.levelDB.isFinite {
+            let bin = min(bins - 1, Int(Double(event.onsetFrame) / Double(end) * Double(bins)))
+            sums[bin] += event.levelDB
+            counts[bin] += 1
+        }
+        return (0..<bins).map { counts[$0] > 0 ? sums[$0] / counts[$0] : -120 }
+    }
+
     /// Builds the oracle and the model; `vocabulary`, when given, must hold one token per event (in the order
     /// `feed` and `endSource` returned them).
     public func finish(
@@ -187,6 +202,8 @@ public final class ModelTrainer {
             throw .oracle(error.description)
         }
         allParameters["feature_dimension"] = "\(dimension)"
+        allParameters["loudness_contour_db"] = Self.loudnessContour(events).map { String((($0 * 10).rounded()) / 10) }
+            .joined(separator: ",")
         allParameters["hop_seconds"] = "\(settings.hopSeconds)"
         let metadata = ModelMetadata(
             musicHalVersion: musicHalVersion, createdAt: createdAt, analysisSampleRate: analysisSampleRate,
