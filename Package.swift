@@ -140,9 +140,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MusicHalAppTests",
-            dependencies: ["MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore"]
+            dependencies: [
+                "MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore", "AudioFeatures",
+                "NeuralFeatures", "TestSignals",
+            ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["musichal", "MIDICore", "MusicHalCore"], exclude: ["Peers"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["musichal", "MIDICore", "MusicHalCore", "TestSignals", "AudioFileAdapter"],
+            exclude: ["Peers"]
+        ),
     ]
 )
 
