@@ -118,10 +118,12 @@ public enum CompareTool {
                 let audio = try RegionAudio.read(path: path, sampleRate: rate, region: region, band: band)
                 do {
                     let windows = events.map { $0.window(sampleRate: options.sampleRate) }
-                    return (
-                        try encoder.pooledEmbedding(audio.samples),
-                        try encoder.eventEmbeddings(audio.samples, windows: windows)
-                    )
+                    let pooled = try encoder.pooledEmbedding(audio.samples)
+                    let perEvent = try encoder.eventEmbeddings(audio.samples, windows: windows)
+                    guard pooled.allSatisfy(\.isFinite), perEvent.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+                        throw ToolFailure("the encoder produced NaN or infinity for \(path)")
+                    }
+                    return (pooled, perEvent)
                 } catch let error as NeuralFeaturesError {
                     throw ToolFailure(
                         "\(path) (\(RegionAudio.format(audio.start))-\(RegionAudio.format(audio.end)) s): \(error)")
