@@ -144,9 +144,14 @@ let package = Package(
             dependencies: [
                 "MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore", "NeuralFeatures",
                 "AudioFeatures", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter", "RealtimeSupport", "Training",
+                "TestSignals",
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["musichal", "MIDICore", "MusicHalCore"], exclude: ["Peers"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["musichal", "MIDICore", "MusicHalCore", "TestSignals", "AudioFileAdapter"],
+            exclude: ["Peers"]
+        ),
     ]
 )
 
