@@ -364,8 +364,9 @@ public struct Improviser: Sendable {
                     reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
                 }
             }
-            if let reason, let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
-                ?? makePhrase(voice: .melody, at: now, reason: reason)
+            if let reason,
+                let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
+                    ?? makePhrase(voice: .melody, at: now, reason: reason)
             {
                 phrases.append(phrase)
                 if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * density,
@@ -417,7 +418,9 @@ public struct Improviser: Sendable {
             notes: notes, steps: [], voice: .melody, mode: activeMode == .listen ? .imitate : activeMode,
             transposition: recalled.transposition, matchedState: nil,
             reason: "motif: \(recalled.reason), when it \(reason.prefix(1).lowercased() + reason.dropFirst())")
-        phrase.constraints = ["register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"]
+        phrase.constraints = [
+            "register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"
+        ]
         if let arc { phrase.constraints.append(arcConstraint(arc, at: frame)) }
         return phrase
     }
