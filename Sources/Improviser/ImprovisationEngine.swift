@@ -181,6 +181,26 @@ public final class ImprovisationEngine {
         case .replaceModel(let name, let model):
             modelName = model == nil ? nil : name
             return replaceModel(model, at: frame)
+        case .overrideChord(let chord, let seconds):
+            improviser.overrideChord(chord, at: frame, seconds: seconds)
+            return []
+        case .clearChordOverride:
+            improviser.clearChordOverride()
+            return []
+        case .startArc(let minutes, let learned):
+            // The control surface checked the minutes; a learned contour the model lacks falls back to the shape.
+            do {
+                try improviser.startArc(minutes: minutes, at: frame, learned: learned)
+            } catch {
+                try? improviser.startArc(minutes: minutes, at: frame, learned: false)
+            }
+            return []
+        case .stopArc:
+            improviser.stopArc()
+            return []
+        case .setSnapTargets(let targets):
+            improviser.snapTargets.merge(targets) { _, new in new }
+            return []
         }
     }
 

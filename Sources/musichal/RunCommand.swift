@@ -23,6 +23,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Mode at start: \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mode: String?
 
+    @Option(
+        name: .long,
+        help: "Shape the next MINUTES as one performance: build-up, main part, ending, fade, then silence.")
+    var performanceDuration: Double?
+
+    @Flag(name: .long, help: "With --performance-duration: follow the model's loudness contour from training.")
+    var learnedArc = false
+
     @Option(name: .long, help: "OSC port (0 picks a free one; see --port-file).")
     var oscPort: Int?
 
@@ -35,6 +43,12 @@ struct RunCommand: AsyncParsableCommand {
                 "unknown mode '\(mode)' (use \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if let oscPort, !(0...65535).contains(oscPort) { throw ValidationError("--osc-port must be 0-65535") }
+        if let performanceDuration, !(performanceDuration > 0 && performanceDuration <= 600) {
+            throw ValidationError("--performance-duration must be more than 0 and at most 600 minutes")
+        }
+        if learnedArc && performanceDuration == nil {
+            throw ValidationError("--learned-arc needs --performance-duration")
+        }
     }
 
     func run() async throws {
@@ -45,6 +59,8 @@ struct RunCommand: AsyncParsableCommand {
         options.mode = mode.flatMap(ImproviserMode.init(rawValue:))
         options.oscPort = oscPort
         options.portFile = portFile
+        options.performanceMinutes = performanceDuration
+        options.learnedArc = learnedArc
         do {
             try await Daemon.run(options: options)
         } catch {

@@ -105,7 +105,26 @@ public enum ControlAddressTable {
             .init(
                 path: "/hal/panic", typeTags: [""], range: nil, values: nil, access: .write,
                 summary: "all notes off now (note-offs, sustain off, CC123, CC120)"),
+            .init(
+                path: "/hal/chord", typeTags: ["", "s", "sf"], range: nil, values: nil, access: .readWrite,
+                summary: "s:name [f:seconds 1-3600, default 30]: play over this chord (Dm7, F#maj7, Bb/D)"),
+            .init(
+                path: "/hal/chord/clear", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "end a chord override: the heard harmony counts again"),
+            .init(
+                path: "/hal/arc/start", typeTags: ["f", "fi"], range: 0.1...600, values: nil, access: .write,
+                summary: "f:minutes [i:learned 1|0]: shape the next minutes as one performance, then silence"),
+            .init(
+                path: "/hal/arc/stop", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "end the performance arc (the agent plays at its parameters' level)"),
         ]
+        for mode in ImproviserMode.snappable {
+            entries.append(
+                .init(
+                    path: "/hal/snap/\(mode.rawValue)", typeTags: ["", "s"], range: nil,
+                    values: SnapTarget.allCases.map(\.rawValue), access: .readWrite,
+                    summary: "off|chord|scale: keep \(mode.rawValue)'s answers to the chord or the key's scale"))
+        }
         for parameter in AgentParameters.descriptors {
             entries.append(
                 .init(
@@ -147,6 +166,14 @@ public enum ControlAddressTable {
         ("/hal/status/osc/received", "i", "OSC messages handled since start"),
         ("/hal/status/osc/malformed", "i", "malformed OSC packets rejected since start"),
         ("/hal/status/osc/refused", "i", "messages from senders outside the allow-list, dropped"),
+        ("/hal/status/harmony/key", "s", "key heard, e.g. D minor; empty before enough has been heard"),
+        (
+            "/hal/status/harmony/chord", "s",
+            "current chord, e.g. Dm7 (an override while one is in force); empty for none"
+        ),
+        ("/hal/status/harmony/override", "f", "seconds left of a /hal/chord override, 0 for none"),
+        ("/hal/status/arc/phase", "s", "performance arc: off, build-up, main, ending, fade or ended"),
+        ("/hal/status/arc/progress", "f", "elapsed share of the performance arc, 0-1 (0 when off)"),
     ]
 
     /// The table in OSCQuery's JSON shape (FULL_PATH, TYPE, RANGE, ACCESS, DESCRIPTION), for `/hal/describe`.

@@ -52,6 +52,16 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var frame: UInt64 = 0
     /// Audio backend's connection state, one line.
     public var audio = "none"
+    /// Key heard (`D minor`), empty before enough has been heard.
+    public var harmonyKey = ""
+    /// Current chord (`Dm7`): a performer's override while one is in force, else the heard chord; empty for none.
+    public var harmonyChord = ""
+    /// Seconds left of a chord override, 0 for none.
+    public var chordOverrideSeconds = 0.0
+    /// Performance arc phase: off, build-up, main, ending, fade or ended.
+    public var arcPhase = "off"
+    /// Elapsed share of the performance arc, 0...1 (0 when off).
+    public var arcProgress = 0.0
 
     /// Creates a snapshot with starting values.
     public init() {}
@@ -92,6 +102,12 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/osc/received", arguments: [.int(Int32(clamping: oscReceived))]),
             ControlMessage(address: "/hal/status/osc/malformed", arguments: [.int(Int32(clamping: oscMalformed))]),
             ControlMessage(address: "/hal/status/osc/refused", arguments: [.int(Int32(clamping: oscRefusedSenders))]),
+            ControlMessage(address: "/hal/status/harmony/key", arguments: [.string(harmonyKey)]),
+            ControlMessage(address: "/hal/status/harmony/chord", arguments: [.string(harmonyChord)]),
+            ControlMessage(
+                address: "/hal/status/harmony/override", arguments: [.float(Float(chordOverrideSeconds))]),
+            ControlMessage(address: "/hal/status/arc/phase", arguments: [.string(arcPhase)]),
+            ControlMessage(address: "/hal/status/arc/progress", arguments: [.float(Float(arcProgress))]),
         ]
     }
 }

@@ -138,6 +138,23 @@ public enum ConfigurationLoader {
             if let value = try agent.bool("learning") { config.agent.learning = value }
             if let value = try agent.string("model") { config.agent.model = value.isEmpty ? nil : value }
             if let value = try agent.int("model_cache_mb", in: 0...65536) { config.agent.modelCacheMegabytes = value }
+            if let value = try agent.double("performance_minutes", in: 0...600) {
+                config.agent.performanceMinutes = value
+            }
+            if let value = try agent.bool("learned_arc") { config.agent.learnedArc = value }
+            if let snap = try agent.section("snap") {
+                for key in snap.keys {
+                    guard let mode = ImproviserMode(rawValue: key), ImproviserMode.snappable.contains(mode) else {
+                        throw ConfigurationError(
+                            file: file, key: "agent.snap.\(key)",
+                            problem:
+                                "no such playing mode (use \(ImproviserMode.snappable.map(\.rawValue).joined(separator: ", ")))"
+                        )
+                    }
+                    if let target = try snap.choice(key, SnapTarget.self) { config.agent.snap[mode] = target }
+                }
+                try snap.finish()
+            }
             if let parameters = try agent.section("parameters") {
                 var values: [(name: String, value: Double)] = []
                 for key in parameters.keys {

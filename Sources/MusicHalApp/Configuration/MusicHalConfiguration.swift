@@ -105,6 +105,12 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var modelCacheMegabytes = 512
         /// Musical parameters.
         public var parameters = AgentParameters()
+        /// Per playing mode, what its pitches snap to (off, the current chord, or the key's scale).
+        public var snap: [ImproviserMode: SnapTarget] = Improviser.defaultSnapTargets
+        /// Length of the performance arc started with the daemon, in minutes; 0 for none.
+        public var performanceMinutes = 0.0
+        /// The arc follows the loaded model's loudness contour from training, when it has one.
+        public var learnedArc = false
     }
 
     /// Live neural tokens (models trained with `musichal train --neural`).

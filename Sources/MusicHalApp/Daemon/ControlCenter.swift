@@ -28,6 +28,7 @@ final class ControlCenter: Sendable {
         var mpe: Bool
         var zone: MPEZone
         var modelName: String?
+        var snapTargets: [ImproviserMode: SnapTarget] = Improviser.defaultSnapTargets
 
         var outputMode: MIDIOutputMode { mpe ? .mpe(zone) : .standard(channels: channels) }
     }
@@ -77,6 +78,7 @@ final class ControlCenter: Sendable {
             state.mode = fresh.agent.mode
             state.parameters = fresh.agent.parameters
             state.learning = fresh.agent.learning
+            state.snapTargets = fresh.agent.snap
             if let channels = try? VoiceChannels(
                 melodyChannelNumber: fresh.midi.melodyChannel, bassChannelNumber: fresh.midi.bassChannel)
             {
@@ -90,11 +92,16 @@ final class ControlCenter: Sendable {
             }
             let outputChanged = state.mpe != (fresh.midi.mode == .mpe) || fresh.midi != old.midi
             state.mpe = fresh.midi.mode == .mpe
-            batch = [.setMode(state.mode), .setParameters(state.parameters), .setLearning(state.learning)]
+            batch = [
+                .setMode(state.mode), .setParameters(state.parameters), .setLearning(state.learning),
+                .setSnapTargets(state.snapTargets),
+            ]
             if outputChanged { batch.append(.setOutputMode(state.outputMode)) }
         }
         commands.submit(batch)
-        live += ["agent.mode", "agent.parameters", "agent.learning", "midi.channels", "midi.mode", "midi.mpe"]
+        live += [
+            "agent.mode", "agent.parameters", "agent.learning", "agent.snap", "midi.channels", "midi.mode", "midi.mpe",
+        ]
         reloadBaseline.withLock { $0 = fresh }
         return (live, restart)
     }
@@ -302,6 +309,30 @@ final class ControlCenter: Sendable {
             return .change([.setTransport(running: state.transportRunning)], echo: [])
         case "/hal/panic":
             return .change([.panic], echo: [])
+        case "/hal/chord":
+            guard let name = arguments.first?.text else {
+                let chord = statusProvider.withLock { $0 }?().harmonyChord ?? ""
+                return .reply([ControlMessage(address: "/hal/chord", arguments: [.string(chord)])])
+            }
+            let seconds = arguments.count > 1 ? arguments[1].number ?? 30 : 30
+            guard (1...3600).contains(seconds) else {
+                return .failure("\(seconds) seconds is out of range 1...3600", .badArguments)
+            }
+            do {
+                let chord = try ChordName(parsing: name)
+                return .change(
+                    [.overrideChord(chord, seconds: seconds)],
+                    echo: [ControlMessage(address: "/hal/chord", arguments: [.string(chord.description)])])
+            } catch {
+                return .failure(error.description, .badArguments)
+            }
+        case "/hal/chord/clear":
+            return .change([.clearChordOverride], echo: [])
+        case "/hal/arc/start":
+            let learned = arguments.count > 1 && (arguments[1].number ?? 0) != 0
+            return .change([.startArc(minutes: number ?? 0, learned: learned)], echo: [])
+        case "/hal/arc/stop":
+            return .change([.stopArc], echo: [])
         case "/hal/midi/channel":
             guard let melody = number else {
                 return .reply([
@@ -361,6 +392,21 @@ final class ControlCenter: Sendable {
                         arguments: [.string(text), .int(Int32(members)), .int(Int32(bend))])
                 ])
         default:
+            if message.address.hasPrefix("/hal/snap/"),
+                let mode = ImproviserMode(rawValue: String(message.address.dropFirst("/hal/snap/".count)))
+            {
+                guard let text = arguments.first?.text else {
+                    let current = state.snapTargets[mode] ?? .off
+                    return .reply([ControlMessage(address: message.address, arguments: [.string(current.rawValue)])])
+                }
+                guard let target = SnapTarget(rawValue: text) else {
+                    return .failure("unknown snapping '\(text)' (use off, chord or scale)", .badArguments)
+                }
+                state.snapTargets[mode] = target
+                return .change(
+                    [.setSnapTargets([mode: target])],
+                    echo: [ControlMessage(address: message.address, arguments: [.string(text)])])
+            }
             if message.address.hasPrefix("/hal/param/") {
                 let name = String(message.address.dropFirst("/hal/param/".count))
                 guard let value = number else {

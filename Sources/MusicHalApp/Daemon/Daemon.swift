@@ -27,6 +27,10 @@ public struct DaemonOptions: Sendable {
     public var oscPort: Int?
     /// A file to write the OSC port to once listening (for tests and scripts).
     public var portFile: String?
+    /// Performance arc length in minutes (overrides `agent.performance_minutes`).
+    public var performanceMinutes: Double?
+    /// The arc follows the model's learned loudness contour (overrides `agent.learned_arc` when true).
+    public var learnedArc = false
 
     /// Defaults.
     public init() {}
@@ -53,6 +57,8 @@ public enum Daemon {
         if let path = options.configurationPath { configuration = try ConfigurationLoader.load(path: path) }
         if let model = options.model { configuration.agent.model = model }
         if let mode = options.mode { configuration.agent.mode = mode }
+        if let minutes = options.performanceMinutes { configuration.agent.performanceMinutes = minutes }
+        if options.learnedArc { configuration.agent.learnedArc = true }
         if let port = options.oscPort { configuration.osc.port = port }
         notifier.status("starting")
 
@@ -80,6 +86,7 @@ public enum Daemon {
             sampleRate: sampleRate, seed: seed, parameters: configuration.agent.parameters,
             mode: configuration.agent.mode)
         improviser.isLearning = configuration.agent.learning
+        improviser.snapTargets = configuration.agent.snap
         let channels = try VoiceChannels(
             melodyChannelNumber: configuration.midi.melodyChannel, bassChannelNumber: configuration.midi.bassChannel)
         let zone = try MPEZone(
@@ -99,6 +106,17 @@ public enum Daemon {
             } catch {
                 throw DaemonFailure(description: "cannot load model '\(name)': \(error)")
             }
+        }
+        if configuration.agent.performanceMinutes > 0 {
+            _ = engine.apply(
+                .startArc(minutes: configuration.agent.performanceMinutes, learned: configuration.agent.learnedArc),
+                at: 0)
+            logger.notice(
+                "performance arc started",
+                metadata: [
+                    "minutes": "\(configuration.agent.performanceMinutes)",
+                    "shape": "\(configuration.agent.learnedArc ? "learned" : "default")",
+                ])
         }
         let commands = CommandQueue()
         // One MIDI port per voice when configured: the bass channel goes to the second port.
@@ -145,7 +163,7 @@ public enum Daemon {
             initial: ControlCenter.DesiredState(
                 mode: configuration.agent.mode, parameters: configuration.agent.parameters,
                 learning: configuration.agent.learning, channels: channels, mpe: configuration.midi.mode == .mpe,
-                zone: zone, modelName: initialModel))
+                zone: zone, modelName: initialModel, snapTargets: configuration.agent.snap))
         let server = try OSCServer(
             port: configuration.osc.port == 0 ? nil : configuration.osc.port,
             transport: configuration.osc.transport == .udp ? .udp : .tcp

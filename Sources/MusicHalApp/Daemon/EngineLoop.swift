@@ -229,6 +229,13 @@ final class EngineLoop: @unchecked Sendable {
             status.encoder = health.word
             status.encoderDetail = health.detail
             status.encoderTokens = neural?.counters.encoded ?? 0
+            status.harmonyKey = improviser.harmony.keyName ?? ""
+            status.harmonyChord = improviser.harmony.chordName ?? ""
+            status.chordOverrideSeconds =
+                improviser.harmony.overrideEnd.map { Double($0 - min($0, frame)) / sampleRate } ?? 0
+            let arc = improviser.arc?.state(at: frame)
+            status.arcPhase = arc?.phase.rawValue ?? "off"
+            status.arcProgress = arc?.progress ?? 0
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)
