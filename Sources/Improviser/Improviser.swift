@@ -368,8 +368,11 @@ public struct Improviser: Sendable {
                     reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
                 }
             }
+            // Motifs are the agent's own ideas: they come back in its own line (lead) or when it plays on its own
+            // after silence, never in place of an answer that follows or opposes the musician.
+            let mayRecall = activeMode == .lead || silence >= 3
             if let reason,
-                let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
+                let phrase = (mayRecall ? recallMotif(at: now, initiative: initiative, reason: reason) : nil)
                     ?? makePhrase(voice: .melody, at: now, reason: reason)
             {
                 phrases.append(phrase)
@@ -540,7 +543,7 @@ public struct Improviser: Sendable {
         let snapTarget = snapTargets[playing] ?? .off
         let snapper = harmony.snapper(for: snapTarget)
         if snapper != nil {
-            let source = harmony.chord?.isOverride == true ? "the performer's chord" : "the heard"
+            let source = harmony.chord?.isOverride == true ? "the performer's" : "the heard"
             constraints.append(
                 snapTarget == .chord
                     ? "snapped to \(source) chord \(harmony.chordName ?? "?")"
