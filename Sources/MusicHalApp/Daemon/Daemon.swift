@@ -72,6 +72,11 @@ public enum Daemon {
         }
         let library = ModelLibrary(
             store: ModelDirectory(path: paths.models), budgetBytes: configuration.agent.modelCacheMegabytes << 20)
+        // A setlist is read, and its first piece's model loaded, before any device opens: a bad one stops here.
+        let setlists = SetlistController(
+            library: library, directory: SetlistController.directory(paths),
+            baseParameters: configuration.agent.parameters)
+        let opening = try setlistPath.map(setlists.prepare(path:))
 
         // Audio device: connected before the engine is built, so the stream's sample rate is known. Without a
         // server the device keeps trying in the background and the daemon starts degraded at the configured rate.
@@ -161,9 +166,6 @@ public enum Daemon {
         // Control.
         let subscriptions = Subscriptions()
         let allowed = configuration.osc.allow.compactMap(AddressRange.init(parsing:))
-        let setlists = SetlistController(
-            library: library, directory: SetlistController.directory(paths),
-            baseParameters: configuration.agent.parameters)
         let control = ControlCenter(
             commands: commands, library: library, subscriptions: subscriptions, allowed: allowed,
             initial: ControlCenter.DesiredState(
@@ -172,7 +174,7 @@ public enum Daemon {
                 zone: zone, modelName: initialModel, snapTargets: configuration.agent.snap),
             setlists: setlists)
         // The first piece goes in place when the engine starts (the batch waits in the queue until then).
-        if let setlistPath { try setlists.begin(path: setlistPath, host: control) }
+        if let opening { setlists.begin(opening, host: control) }
         let server = try OSCServer(
             port: configuration.osc.port == 0 ? nil : configuration.osc.port,
             transport: configuration.osc.transport == .udp ? .udp : .tcp

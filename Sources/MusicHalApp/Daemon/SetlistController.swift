@@ -91,9 +91,17 @@ final class SetlistController: Sendable {
         return setlist
     }
 
-    /// Start of the daemon: reads `path`, loads the first piece's model (errors are one line naming the file
-    /// and the piece), puts the piece in place through `host` and preloads the next piece's model.
-    func begin(path: String, host: any SetlistHost) throws(DaemonFailure) {
+    /// A setlist read at start with its first piece's model loaded, waiting for the control surface.
+    struct Opening: Sendable {
+        let setlist: Setlist
+        let file: String
+        let model: MusicHalModel
+        let parameters: AgentParameters
+    }
+
+    /// Start of the daemon, before any device opens: reads `path` and loads the first piece's model. Errors are
+    /// one line naming the file and the line and key, or the piece and its model.
+    func prepare(path: String) throws(DaemonFailure) -> Opening {
         let base = state.withLock { $0.base }
         let setlist: Setlist
         do {
@@ -103,13 +111,21 @@ final class SetlistController: Sendable {
         }
         let piece = setlist.current
         do {
-            let model = try library.model(named: piece.model)
-            try put(setlist, file: path, model: model, host: host)
+            return Opening(
+                setlist: setlist, file: path, model: try library.model(named: piece.model),
+                parameters: try piece.parameters(over: base))
         } catch {
             throw DaemonFailure(
                 description: "cannot use the setlist \(path): piece 0 '\(piece.name)': model '\(piece.model)': \(error)"
             )
         }
+    }
+
+    /// Puts the prepared first piece in place through `host` (the engine applies it when it starts), warns
+    /// about pieces whose model file is missing, and preloads the next piece's model.
+    func begin(_ opening: Opening, host: any SetlistHost) {
+        let setlist = opening.setlist
+        put(setlist, file: opening.file, model: opening.model, parameters: opening.parameters, host: host)
         for (index, piece) in setlist.pieces.enumerated() {
             if (try? library.store.filePath(forModel: piece.model)).map(FileManager.default.fileExists) != true {
                 logger.warning(
@@ -119,8 +135,15 @@ final class SetlistController: Sendable {
         }
         logger.notice(
             "setlist loaded",
-            metadata: ["file": "\(path)", "pieces": "\(setlist.pieces.count)", "piece": "0 \(piece.name)"])
+            metadata: [
+                "file": "\(opening.file)", "pieces": "\(setlist.pieces.count)", "piece": "0 \(setlist.current.name)",
+            ])
         preloadUpcoming(of: setlist)
+    }
+
+    /// `prepare` and `begin` in one step.
+    func begin(path: String, host: any SetlistHost) throws(DaemonFailure) {
+        begin(try prepare(path: path), host: host)
     }
 
     /// What a reload did with the setlist file.
@@ -282,7 +305,8 @@ final class SetlistController: Sendable {
         let piece = target.current
         do {
             let model = try library.model(named: piece.model)
-            try put(target, file: file, model: model, host: host)
+            let parameters = try piece.parameters(over: state.withLock { $0.base })
+            put(target, file: file, model: model, parameters: parameters, host: host)
         } catch {
             state.withLock { $0.switching = nil }
             let code: ControlCenter.FailureCode =
@@ -311,11 +335,12 @@ final class SetlistController: Sendable {
         preloadUpcoming(of: target)
     }
 
-    /// Commits the piece of `setlist` (its cursor) with its loaded `model`, and makes `setlist` the current one.
-    private func put(_ setlist: Setlist, file: String?, model: MusicHalModel, host: any SetlistHost) throws {
+    /// Commits the piece of `setlist` (its cursor) with its loaded `model` and `parameters`, and makes `setlist` the
+    /// current one.
+    private func put(
+        _ setlist: Setlist, file: String?, model: MusicHalModel, parameters: AgentParameters, host: any SetlistHost
+    ) {
         let piece = setlist.current
-        let base = state.withLock { $0.base }
-        let parameters = try piece.parameters(over: base)
         host.commit { desired in
             // The same model stays as the engine has it, with anything it learned; a panic still starts the piece.
             let keepsModel = desired.modelName == piece.model
