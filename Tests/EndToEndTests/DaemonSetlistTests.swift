@@ -274,3 +274,71 @@ struct DaemonSetlistTests {
         #expect(next?.reply == "/hal/done" && next?.arguments.first as? Int == 2)
     }
 }
+
+@Suite("musichal run with a setlist through a JACK dummy server", .serialized)
+struct DaemonSetlistJACKTests {
+    @Test("the patches go out on the MIDI port on the melody channel, each at the frame of the panic before it")
+    func programChangesOnThePort() throws {
+        let models = try SetlistModels(names: ["m0", "m1"])
+        defer { models.cleanUp() }
+        let path = try models.setlist(
+            """
+            pieces:
+              - {name: Opening, model: m0, midi: {bank_msb: 1, bank_lsb: 2, program: 41}}
+              - {name: Ballad, model: m1, mode: lead, midi: {program: 1}}
+
+            """)
+        let jack = try DummyJACKServer(period: 256)
+        defer { jack.shutDown() }
+        // The recorder exists before the daemon, which connects to it at start: the first patch is captured too.
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        recorder.arguments = [
+            "python3",
+            CommandRunner.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/jack_record.py").path,
+            jack.name, "10",
+        ]
+        let output = Pipe()
+        let ready = Pipe()
+        recorder.standardOutput = output
+        recorder.standardError = ready
+        try recorder.run()
+        defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
+        _ = ready.fileHandleForReading.availableData  // "READY" once the port exists
+        let daemon = try DaemonHarness(
+            configuration: """
+                audio: {backend: jack, jack: {server: \(jack.name), connect: []}}
+                midi: {backend: jack, channels: {melody: 3, bass: 4}, jack: {connect: ["recorder:midi_in"]}}
+                paths: {models: \(models.models)}
+                agent: {setlist: \(path)}
+
+                """)
+        defer { daemon.cleanUp() }
+        try #require(daemon.port > 0, "the daemon did not start: \(daemon.standardError)")
+        #expect(daemon.notify.wait(for: "READY=1") != nil)
+        Thread.sleep(forTimeInterval: 0.5)
+        let next = try daemon.timed(["/hal/setlist/next"], gap: 0.5)
+        #expect(next.first?.reply == "/hal/done", "\(next.first?.arguments ?? [])")
+        #expect(daemon.terminate().status == 0)
+        recorder.waitUntilExit()
+        let events =
+            (try? JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [[Int]])
+            ?? []
+        let dump = "\(events.prefix(60))"
+
+        // Program changes only on the melody channel (3 → wire 2): Opening's 41 and Ballad's 1.
+        let programs = events.enumerated().filter { $0.element.count >= 2 && $0.element[1] & 0xF0 == 0xC0 }
+        #expect(programs.map { Array($0.element.dropFirst()) } == [[0xC2, 40], [0xC2, 0]], "\(dump)")
+        for (index, program) in programs {
+            // Just before each: a flush whose All Sound Off on the melody channel shares the patch's frame.
+            let soundOff = events[..<index].last { $0.count == 4 && $0[1] == 0xB2 && $0[2] == 120 }
+            #expect(soundOff?[0] == program[0], "patch at \(program[0]), panic at \(soundOff?[0] ?? -1): \(dump)")
+        }
+        // Opening's bank select comes right before its program change, MSB then LSB.
+        if let first = programs.first?.offset, first >= 2 {
+            #expect(events[first - 2].dropFirst() == [0xB2, 0, 1] && events[first - 1].dropFirst() == [0xB2, 32, 2])
+        } else {
+            Issue.record("no bank select before the first program change: \(dump)")
+        }
+    }
+}
