@@ -46,6 +46,10 @@ final class SetlistController: Sendable {
 
     private let state: Mutex<State>
     private let library: ModelLibrary
+    /// Model loads for switches and preloads, one at a time: a switch asked for while the next piece's model is
+    /// being preloaded waits for it and finds it in memory. A dispatch queue rather than a task, so blocking
+    /// file reads never wait for (or hold) a thread of Swift's cooperative pool.
+    private let work = DispatchQueue(label: "musichal.setlist", qos: .userInitiated)
     /// Where `/hal/setlist/load NAME` looks: `<state>/setlists`.
     let directory: String
     private let logger = Logger(label: "musichal.setlist")
@@ -264,7 +268,7 @@ final class SetlistController: Sendable {
             return .refused(refusal.reason, refusal.code)
         case .success(let target):
             let file = state.withLock { $0.file }
-            Task.detached { [self] in switchTo(target, file: file, address: address, peer: peer, host: host) }
+            work.async { [self] in switchTo(target, file: file, address: address, peer: peer, host: host) }
             return .pending
         }
     }
@@ -284,7 +288,7 @@ final class SetlistController: Sendable {
         }
         if let busy { return .refused("still switching to \(busy); try again", .conflict) }
         let path = "\(directory)/\(name).yaml"
-        Task.detached { [self] in
+        work.async { [self] in
             let base = state.withLock { $0.base }
             do throws(SetlistError) {
                 let setlist = try Self.read(path: path, base: base)
@@ -359,7 +363,7 @@ final class SetlistController: Sendable {
     private func preloadUpcoming(of setlist: Setlist) {
         guard let upcoming = setlist.upcoming else { return }
         let index = setlist.index + 1
-        Task.detached { [library, logger] in
+        work.async { [library, logger] in
             do {
                 try library.preload(upcoming.model)
             } catch {
