@@ -327,7 +327,7 @@ final class SetlistController: Sendable {
             "piece in place",
             metadata: [
                 "piece": "\(target.index) \(piece.name)", "model": "\(piece.model)",
-                "switch_ms": "\(String(format: "%.2f", milliseconds))",
+                "switch_ms": "\(String(format: "%.2f", milliseconds))", "setlist": "\(file ?? "")",
             ])
         host.sendLater(
             ControlMessage(
