@@ -201,6 +201,8 @@ public final class ImprovisationEngine {
         case .setSnapTargets(let targets):
             improviser.snapTargets.merge(targets) { _, new in new }
             return []
+        case .selectPatch(let patch):
+            return scheduler.stamp(patch.messages(for: scheduler.mode), at: frame)
         }
     }
 

@@ -117,6 +117,22 @@ public enum ControlAddressTable {
             .init(
                 path: "/hal/arc/stop", typeTags: [""], range: nil, values: nil, access: .write,
                 summary: "end the performance arc (the agent plays at its parameters' level)"),
+            .init(
+                path: "/hal/setlist", typeTags: [""], range: nil, values: nil, access: .read,
+                summary: "answers /hal/setlist s:set i:piece i:count s:pieceName (i:-1 without a setlist)"),
+            .init(
+                path: "/hal/setlist/next", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "put the next piece in place (model, mode, parameters, patch, arc); /hal/done i:piece s:name"),
+            .init(
+                path: "/hal/setlist/prev", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "put the previous piece in place; /hal/done i:piece s:name or /hal/fail"),
+            .init(
+                path: "/hal/setlist/goto", typeTags: ["i"], range: nil, values: nil, access: .write,
+                summary: "i:piece (from 0): put that piece in place; /hal/done i:piece s:name or /hal/fail"),
+            .init(
+                path: "/hal/setlist/load", typeTags: ["s"], range: nil, values: nil, access: .write,
+                summary: "s:name: load name.yaml from the setlists folder of the state directory; piece 0 goes in place"
+            ),
         ]
         for mode in ImproviserMode.snappable {
             entries.append(
@@ -174,6 +190,8 @@ public enum ControlAddressTable {
         ("/hal/status/harmony/override", "f", "seconds left of a /hal/chord override, 0 for none"),
         ("/hal/status/arc/phase", "s", "performance arc: off, build-up, main, ending, fade or ended"),
         ("/hal/status/arc/progress", "f", "elapsed share of the performance arc, 0-1 (0 when off)"),
+        ("/hal/status/setlist/piece", "i", "setlist piece in place (from 0), -1 without a setlist"),
+        ("/hal/status/setlist/name", "s", "name of the setlist piece in place, empty without a setlist"),
     ]
 
     /// The table in OSCQuery's JSON shape (FULL_PATH, TYPE, RANGE, ACCESS, DESCRIPTION), for `/hal/describe`.

@@ -29,4 +29,7 @@ public enum EngineCommand: Sendable {
     case stopArc
     /// What each playing mode's answers are kept to (modes not named keep their setting).
     case setSnapTargets([ImproviserMode: SnapTarget])
+    /// Select a synth patch (bank select, program change) on the output's patch channel: the melody channel, or
+    /// the MPE manager channel; sent after anything a command before it in the batch sent (a model swap's panic).
+    case selectPatch(SynthPatch)
 }

@@ -62,6 +62,10 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var arcPhase = "off"
     /// Elapsed share of the performance arc, 0...1 (0 when off).
     public var arcProgress = 0.0
+    /// Index of the setlist piece in place, -1 without a setlist.
+    public var setlistPiece = -1
+    /// Name of the setlist piece in place, empty without a setlist.
+    public var setlistPieceName = ""
 
     /// Creates a snapshot with starting values.
     public init() {}
@@ -108,6 +112,8 @@ public struct StatusSnapshot: Sendable, Equatable {
                 address: "/hal/status/harmony/override", arguments: [.float(Float(chordOverrideSeconds))]),
             ControlMessage(address: "/hal/status/arc/phase", arguments: [.string(arcPhase)]),
             ControlMessage(address: "/hal/status/arc/progress", arguments: [.float(Float(arcProgress))]),
+            ControlMessage(address: "/hal/status/setlist/piece", arguments: [.int(Int32(clamping: setlistPiece))]),
+            ControlMessage(address: "/hal/status/setlist/name", arguments: [.string(setlistPieceName)]),
         ]
     }
 }

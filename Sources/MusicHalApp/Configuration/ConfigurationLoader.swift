@@ -137,6 +137,7 @@ public enum ConfigurationLoader {
             if let value = try agent.int("seed", in: 0...Int.max) { config.agent.seed = UInt64(value) }
             if let value = try agent.bool("learning") { config.agent.learning = value }
             if let value = try agent.string("model") { config.agent.model = value.isEmpty ? nil : value }
+            if let value = try agent.string("setlist") { config.agent.setlist = value.isEmpty ? nil : value }
             if let value = try agent.int("model_cache_mb", in: 0...65536) { config.agent.modelCacheMegabytes = value }
             if let value = try agent.double("performance_minutes", in: 0...600) {
                 config.agent.performanceMinutes = value

@@ -101,6 +101,8 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var learning = false
         /// Model loaded at start, by name from the models directory.
         public var model: String?
+        /// Setlist file loaded at start (its first piece replaces `model`); relative to the configuration file.
+        public var setlist: String?
         /// Memory for models kept loaded for instant switching (`/hal/model/preload`), in MB.
         public var modelCacheMegabytes = 512
         /// Musical parameters.

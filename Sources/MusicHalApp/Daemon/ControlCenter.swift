@@ -35,6 +35,7 @@ final class ControlCenter: Sendable {
 
     private let commands: CommandQueue
     private let library: ModelLibrary
+    private let setlists: SetlistController?
     private let subscriptions: Subscriptions
     private let allowed: Mutex<[AddressRange]>
     private let desired: Mutex<DesiredState>
@@ -108,10 +109,11 @@ final class ControlCenter: Sendable {
 
     init(
         commands: CommandQueue, library: ModelLibrary, subscriptions: Subscriptions, allowed: [AddressRange],
-        initial: DesiredState
+        initial: DesiredState, setlists: SetlistController? = nil
     ) {
         self.commands = commands
         self.library = library
+        self.setlists = setlists
         self.subscriptions = subscriptions
         self.allowed = Mutex(allowed)
         desired = Mutex(initial)
@@ -333,6 +335,13 @@ final class ControlCenter: Sendable {
             return .change([.startArc(minutes: number ?? 0, learned: learned)], echo: [])
         case "/hal/arc/stop":
             return .change([.stopArc], echo: [])
+        case "/hal/setlist", "/hal/setlist/next", "/hal/setlist/prev", "/hal/setlist/goto", "/hal/setlist/load":
+            guard let setlists else { return .failure("setlists are not available here", .conflict) }
+            switch setlists.handle(message, from: peer, host: self) {
+            case .answer(let replies): return .reply(replies)
+            case .pending: return .reply([])
+            case .refused(let reason, let code): return .failure(reason, code)
+            }
         case "/hal/midi/channel":
             guard let melody = number else {
                 return .reply([
@@ -447,6 +456,10 @@ final class ControlCenter: Sendable {
         status.oscReceived = received.load(ordering: .relaxed)
         status.oscMalformed = malformedCount.withLock { $0 }()
         status.oscRefusedSenders = droppedSenderCount
+        if let piece = setlists?.current {
+            status.setlistPiece = piece.index
+            status.setlistPieceName = piece.name
+        }
         let (cpu, resident) = usage.withLock { $0.sample() }
         status.cpuPercent = cpu
         status.residentMegabytes = resident
@@ -507,4 +520,19 @@ final class ControlCenter: Sendable {
             }
         }
     }
+}
+
+extension ControlCenter: SetlistHost {
+    func commit(_ change: (inout DesiredState) -> [EngineCommand]) {
+        // Under the lock, so the desired state and the queued batch cannot be interleaved with another change.
+        desired.withLock { state in commands.submit(change(&state)) }
+    }
+
+    func sendLater(_ message: ControlMessage, to peer: ControlPeer) { send(message, to: peer) }
+
+    func failLater(_ address: String, _ reason: String, _ code: FailureCode, to peer: ControlPeer) {
+        send(fail(address, reason, code), to: peer)
+    }
+
+    func echo(_ messages: [ControlMessage]) { queueEchoes(messages) }
 }
