@@ -62,12 +62,16 @@ public struct MIDIMessage: Sendable, Hashable, BitwiseCopyable, CustomStringConv
     /// messages, Polyphonic Key Pressure, a missing or out-of-range data byte. A Note On with velocity 0 becomes a
     /// Note Off (velocity 64), as every receiver treats it. Real-time safe: no allocation.
     public init?(wire bytes: UnsafeBufferPointer<UInt8>) {
-        guard let status = bytes.first, status >= 0x80, status < 0xF0, status & 0xF0 != 0xA0 else { return nil }
+        // Through the base pointer only: generic Collection members (`first`) allocate a coroutine frame per call
+        // in debug builds, which RealtimeSanitizer reports in the JACK callback.
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        let status = base[0]
+        guard status >= 0x80, status < 0xF0, status & 0xF0 != 0xA0 else { return nil }
         let kind = status & 0xF0
         let needed = kind == 0xC0 || kind == 0xD0 ? 2 : 3
         guard bytes.count >= needed else { return nil }
-        let data1 = bytes[1]
-        let data2 = needed == 3 ? bytes[2] : 0
+        let data1 = base[1]
+        let data2 = needed == 3 ? base[2] : 0
         guard data1 < 0x80, data2 < 0x80 else { return nil }
         if kind == 0x90 && data2 == 0 {
             self.init(status: 0x80 | (status & 0x0F), data1: data1, data2: 64, length: 3)
