@@ -129,6 +129,16 @@ public struct MIDINoteListener: Sendable {
         complete(offset: event.silentSince ?? min(position, event.onset + maximumEventFrames), into: &outputs)
     }
 
+    /// Forgets every key and pedal (the input was gone: its note-offs may be lost), ending the open event at
+    /// `frame`.
+    public mutating func releaseAll(at frame: FrameTime, into outputs: inout [ListenerOutput]) {
+        advance(to: frame, into: &outputs)
+        sounding.removeAll(keepingCapacity: true)
+        pedalDown = 0
+        noteStopped(at: position)
+        if let event = open { complete(offset: event.silentSince ?? position, into: &outputs) }
+    }
+
     // MARK: Messages
 
     private mutating func noteOn(

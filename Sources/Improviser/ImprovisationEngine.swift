@@ -121,7 +121,7 @@ public final class ImprovisationEngine {
     public func process(_ block: AudioBlock, midi: [TimedMIDIMessage] = []) -> EngineActivity {
         listenerOutputs.removeAll(keepingCapacity: true)
         listener.process(block, into: &listenerOutputs)
-        hearMIDI(midi, upTo: block.endFrame)
+        hearMIDI(midi, upTo: block.endFrame, resumingAt: block.startFrame)
         position = max(position, block.endFrame)
         return handleListenerOutputs()
     }
@@ -143,8 +143,12 @@ public final class ImprovisationEngine {
         return handleListenerOutputs()
     }
 
-    private func hearMIDI(_ midi: [TimedMIDIMessage], upTo frame: FrameTime) {
+    private func hearMIDI(_ midi: [TimedMIDIMessage], upTo frame: FrameTime, resumingAt start: FrameTime? = nil) {
         midiOutputs.removeAll(keepingCapacity: true)
+        // After an outage of a second or more (the audio server went away) key releases may be lost: start afresh.
+        if let start, position > 0, start > position + FrameTime(sampleRate) {
+            midiListener.releaseAll(at: position, into: &midiOutputs)
+        }
         for message in midi { midiListener.receive(message, into: &midiOutputs) }
         midiListener.advance(to: frame, into: &midiOutputs)
     }

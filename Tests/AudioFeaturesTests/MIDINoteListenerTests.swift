@@ -202,6 +202,26 @@ struct MIDINoteListenerTests {
         #expect(allOff.listener.soundingNoteCount == 0)
     }
 
+    @Test("releaseAll forgets keys whose note-offs were lost and ends the open event")
+    func releaseAll() {
+        var listener = MIDINoteListener(sampleRate: 48_000)
+        var outputs: [ListenerOutput] = []
+        for message in [pedal(0, down: true), on(10, 60), on(4000, 64)] { listener.receive(message, into: &outputs) }
+        listener.releaseAll(at: 9000, into: &outputs)
+        #expect(listener.soundingNoteCount == 0 && listener.currentPitch == nil)
+        func ends() -> [FrameTime] {
+            outputs.compactMap { output -> FrameTime? in
+                if case .event(let event) = output { return event.offsetFrame }
+                return nil
+            }
+        }
+        #expect(ends() == [4000, 9000])
+        // The pedal is up again: a new note ends at its own note-off.
+        for message in [on(20_000, 62), off(22_000, 62)] { listener.receive(message, into: &outputs) }
+        listener.advance(to: 30_000, into: &outputs)
+        #expect(ends() == [4000, 9000, 22_000])
+    }
+
     @Test("MIDI events sit next to the audio listener's events of the same notes in feature space")
     func matchesAudioPerception() throws {
         let sampleRate = 48_000.0

@@ -134,6 +134,24 @@ struct MIDIInputEngineTests {
         #expect(engine.eventCount == audioEvents + midiEvents && engine.midiEventCount == midiEvents)
     }
 
+    @Test("after an outage of the stream (a JACK reconnect) keys held before it are forgotten")
+    func outageReleasesKeys() throws {
+        let model = try trainedModel(Array(melody.prefix(8)), sampleRate: sampleRate)
+        let engine = try engine(model: model, parameters: AgentParameters())
+        _ = engine.start(at: 0)
+        let silence = [Float](repeating: 0, count: 256)
+        let held = engine.process(
+            AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: silence),
+            midi: [TimedMIDIMessage(frame: 100, message: .noteOn(channel: 0, note: 67, velocity: 80))])
+        #expect(held.onsets == [100] && engine.currentInputPitch == 67)
+        // A dropped period is no outage: the key is still down.
+        _ = engine.process(AudioBlock(startFrame: 512, sampleRate: sampleRate, samples: silence))
+        #expect(engine.currentInputPitch == 67)
+        let resumed = engine.process(AudioBlock(startFrame: 3 * 48_000, sampleRate: sampleRate, samples: silence))
+        #expect(engine.currentInputPitch == nil)
+        #expect(resumed.midiEvents.map(\.offsetFrame) == [768])
+    }
+
     @Test("the status stream's messages are exactly the address table's status fields, in order")
     func statusFieldsMatchTable() {
         var snapshot = StatusSnapshot()
