@@ -246,6 +246,7 @@ struct MIDINoteListenerTests {
             let nearest = audio.min { distance(event, $0) < distance(event, $1) }
             return nearest?.midiNote == event.midiNote
         }.count
+        print("MIDI vs audio perception: \(matched) of \(midi.count) notes have the same note's audio event nearest")
         #expect(Double(matched) / Double(midi.count) >= 0.9, "\(matched) of \(midi.count) nearest audio events agree")
     }
 }
