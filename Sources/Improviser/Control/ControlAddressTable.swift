@@ -165,6 +165,7 @@ public enum ControlAddressTable {
         ("/hal/status/input/level", "f", "input level, dBFS"),
         ("/hal/status/input/onset_rate", "f", "onsets per second, last 5 s"),
         ("/hal/status/input/pitch", "i", "MIDI note heard, -1 for none"),
+        ("/hal/status/input/midi_events", "i", "events heard on the MIDI input since start"),
         ("/hal/status/oracle/states", "i", "oracle states"),
         ("/hal/status/oracle/position", "i", "tracked oracle state, -1 for none"),
         ("/hal/status/output/notes_active", "i", "notes sounding"),

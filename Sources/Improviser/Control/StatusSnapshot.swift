@@ -16,6 +16,8 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var onsetRate = 0.0
     /// MIDI note heard, or -1.
     public var inputPitch = -1
+    /// Input events heard on the MIDI input since start.
+    public var midiInputEvents = 0
     /// Oracle states.
     public var oracleStates = 0
     /// Tracked oracle state, or -1.
@@ -89,6 +91,8 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/input/level", arguments: [.float(Float(inputLevelDB))]),
             ControlMessage(address: "/hal/status/input/onset_rate", arguments: [.float(Float(onsetRate))]),
             ControlMessage(address: "/hal/status/input/pitch", arguments: [.int(Int32(inputPitch))]),
+            ControlMessage(
+                address: "/hal/status/input/midi_events", arguments: [.int(Int32(clamping: midiInputEvents))]),
             ControlMessage(address: "/hal/status/oracle/states", arguments: [.int(Int32(clamping: oracleStates))]),
             ControlMessage(address: "/hal/status/oracle/position", arguments: [.int(Int32(clamping: oraclePosition))]),
             ControlMessage(address: "/hal/status/output/notes_active", arguments: [.int(Int32(clamping: activeNotes))]),

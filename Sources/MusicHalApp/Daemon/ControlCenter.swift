@@ -72,6 +72,7 @@ final class ControlCenter: Sendable {
         if fresh.midi.backend != old.midi.backend || fresh.midi.jackConnectOutputs != old.midi.jackConnectOutputs {
             restart.append("midi.backend")
         }
+        if fresh.midi.input != old.midi.input { restart.append("midi.input") }
         allowed.withLock { $0 = fresh.osc.allow.compactMap(AddressRange.init(parsing:)) }
         live.append("osc.allow")
         var batch: [EngineCommand] = []

@@ -104,7 +104,8 @@ public enum Daemon {
         let engine = ImprovisationEngine(
             listener: try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider()),
             improviser: improviser,
-            outputMode: outputMode, maximumNoteSeconds: configuration.midi.maximumNoteSeconds)
+            outputMode: outputMode, maximumNoteSeconds: configuration.midi.maximumNoteSeconds,
+            midiSettings: configuration.midi.input.listenerSettings)
         var initialModel: String?
         if let name = configuration.agent.model, setlistPath == nil {
             do {

@@ -103,6 +103,8 @@ final class EngineLoop: @unchecked Sendable {
     private func loop() {
         var block = AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: [])
         block.samples.reserveCapacity(4096)
+        var midi: [TimedMIDIMessage] = []
+        midi.reserveCapacity(256)
         let started = DispatchTime.now().uptimeNanoseconds
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
@@ -128,10 +130,11 @@ final class EngineLoop: @unchecked Sendable {
             if let device {
                 while device.bridge.input.pop(into: &block) {
                     history?.append(block)
-                    let activity = engine.process(block)
+                    device.bridge.midiInput.popAll(before: block.endFrame, into: &midi)
+                    let activity = engine.process(block, midi: midi)
                     recorder?.heard(activity.events)
                     decided(activity.phrases)
-                    handToEncoder(activity.events)
+                    handToEncoder(activity.audioEvents)
                     period = FrameTime(max(1, block.frameCount))
                 }
             } else {
@@ -220,6 +223,7 @@ final class EngineLoop: @unchecked Sendable {
             status.inputLevelDB = engine.inputLevelDB
             status.onsetRate = engine.onsetRate(at: frame)
             status.inputPitch = engine.currentInputPitch ?? -1
+            status.midiInputEvents = engine.midiEventCount
             status.oracleStates = improviser.model?.oracle.stateCount ?? 0
             status.oraclePosition = improviser.trackedState ?? -1
             status.activeNotes = engine.activeNoteCount
