@@ -39,18 +39,19 @@ final class ControlCenter: Sendable {
     private let subscriptions: Subscriptions
     private let allowed: Mutex<[AddressRange]>
     private let desired: Mutex<DesiredState>
-    private let sender = Mutex<(@Sendable (ControlMessage, ControlPeer) -> Void)?>(nil)
-    private let bundleSender = Mutex<(@Sendable ([ControlMessage], ControlPeer) -> Void)?>(nil)
-    private let statusProvider = Mutex<(@Sendable () -> StatusSnapshot)?>(nil)
-    private let audioDownProvider = Mutex<@Sendable () -> Bool>({ false })
-    private let modelSnapshot = Mutex<(@Sendable () async -> MusicHalModel?)?>(nil)
+    private let hooks = Mutex<Hooks?>(nil)
+    /// Model loads and saves, one at a time, at most `ModelJobs.capacity` waiting: a flood of requests is refused,
+    /// not queued without bound.
+    private let modelJobs = ModelJobs(label: "musichal.model-jobs")
     private let pendingEchoes = Mutex<[String: ControlMessage]>([:])
     private let droppedSenders = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
-    private let malformedCount = Mutex<@Sendable () -> Int>({ 0 })
+    private let malformedCount = Mutex<Hooks.Count?>(nil)
 
     /// Where the count of malformed packets comes from (the OSC adapter).
-    func countMalformed(with source: @escaping @Sendable () -> Int) { malformedCount.withLock { $0 = source } }
+    func countMalformed(with source: @escaping @Sendable () -> Int) {
+        malformedCount.withLock { $0 = Hooks.Count(source) }
+    }
     private let failures = Atomic<Int>(0)
     private let statusSequence = Atomic<Int32>(0)
     private let usage = Mutex(ProcessUsage())
@@ -127,13 +128,11 @@ final class ControlCenter: Sendable {
         sendBundle: @escaping @Sendable ([ControlMessage], ControlPeer) -> Void,
         status: @escaping @Sendable () -> StatusSnapshot,
         audioDown: @escaping @Sendable () -> Bool,
-        modelSnapshot: @escaping @Sendable () async -> MusicHalModel?
+        modelSnapshot: @escaping @Sendable () -> MusicHalModel?
     ) {
-        audioDownProvider.withLock { $0 = audioDown }
-        sender.withLock { $0 = send }
-        bundleSender.withLock { $0 = sendBundle }
-        statusProvider.withLock { $0 = status }
-        self.modelSnapshot.withLock { $0 = modelSnapshot }
+        let connected = Hooks(
+            send: send, sendBundle: sendBundle, status: status, audioDown: audioDown, modelSnapshot: modelSnapshot)
+        hooks.withLock { $0 = connected }
     }
 
     /// Messages from senders outside the allow-list, dropped.
@@ -271,8 +270,7 @@ final class ControlCenter: Sendable {
             } catch {
                 return .failure(error.description, .badArguments)
             }
-            startModelLoad(name, use: message.address == "/hal/model/load", replyTo: peer)
-            return .reply([])
+            return startModelLoad(name, use: message.address == "/hal/model/load", replyTo: peer)
         case "/hal/model/unload":
             state.modelName = nil
             return .change([.replaceModel(name: nil, model: nil)], echo: [])
@@ -284,8 +282,7 @@ final class ControlCenter: Sendable {
             } catch {
                 return .failure(error.description, .badArguments)
             }
-            startModelSave(name, replyTo: peer)
-            return .reply([])
+            return startModelSave(name, replyTo: peer)
         case "/hal/mode":
             guard let text = arguments.first?.text else {
                 return .reply([ControlMessage(address: "/hal/mode", arguments: [.string(state.mode.rawValue)])])
@@ -305,7 +302,7 @@ final class ControlCenter: Sendable {
                 [.setLearning(state.learning)],
                 echo: [ControlMessage(address: "/hal/learn", arguments: [.int(state.learning ? 1 : 0)])])
         case "/hal/transport/start", "/hal/transport/stop":
-            if message.address.hasSuffix("start"), audioDownProvider.withLock({ $0 })() {
+            if message.address.hasSuffix("start"), hooks.withLock({ $0 })?.audioDown() == true {
                 return .failure("the audio backend is down (reconnecting); the agent cannot play", .backendDown)
             }
             state.transportRunning = message.address.hasSuffix("start")
@@ -314,7 +311,7 @@ final class ControlCenter: Sendable {
             return .change([.panic], echo: [])
         case "/hal/chord":
             guard let name = arguments.first?.text else {
-                let chord = statusProvider.withLock { $0 }?().harmonyChord ?? ""
+                let chord = hooks.withLock { $0 }?.status().harmonyChord ?? ""
                 return .reply([ControlMessage(address: "/hal/chord", arguments: [.string(chord)])])
             }
             let seconds = arguments.count > 1 ? arguments[1].number ?? 30 : 30
@@ -446,16 +443,16 @@ final class ControlCenter: Sendable {
     // MARK: Replies that come later
 
     private func send(_ message: ControlMessage, to peer: ControlPeer) {
-        sender.withLock { $0 }?(message, peer)
+        hooks.withLock { $0 }?.send(message, peer)
     }
 
     /// One bundle with every status field, to `peer`.
     func statusMessages() -> [ControlMessage] {
-        var status = statusProvider.withLock { $0 }?() ?? StatusSnapshot()
+        var status = hooks.withLock { $0 }?.status() ?? StatusSnapshot()
         status.clients = subscriptions.count
         status.errors = failureCount
         status.oscReceived = received.load(ordering: .relaxed)
-        status.oscMalformed = malformedCount.withLock { $0 }()
+        status.oscMalformed = malformedCount.withLock { $0 }?.read() ?? 0
         status.oscRefusedSenders = droppedSenderCount
         if let piece = setlists?.current {
             status.setlistPiece = piece.index
@@ -468,7 +465,7 @@ final class ControlCenter: Sendable {
     }
 
     private func sendStatus(to peer: ControlPeer) {
-        bundleSender.withLock { $0 }?(statusMessages(), peer)
+        hooks.withLock { $0 }?.sendBundle(statusMessages(), peer)
     }
 
     private func queueEchoes(_ echoes: [ControlMessage]) {
@@ -485,9 +482,9 @@ final class ControlCenter: Sendable {
         }
     }
 
-    private func startModelLoad(_ name: String, use: Bool, replyTo peer: ControlPeer) {
+    private func startModelLoad(_ name: String, use: Bool, replyTo peer: ControlPeer) -> Outcome {
         let address = use ? "/hal/model/load" : "/hal/model/preload"
-        Task.detached { [self] in
+        let accepted = modelJobs.submit { [self] in
             do {
                 let model = try library.model(named: name)
                 if use {
@@ -503,11 +500,12 @@ final class ControlCenter: Sendable {
                 send(fail(address, "\(name): \(error)", .internalError), to: peer)
             }
         }
+        return accepted ? .reply([]) : .failure(ModelJobs.busyReason, .conflict)
     }
 
-    private func startModelSave(_ name: String, replyTo peer: ControlPeer) {
-        Task.detached { [self] in
-            guard let snapshot = modelSnapshot.withLock({ $0 }), let model = await snapshot() else {
+    private func startModelSave(_ name: String, replyTo peer: ControlPeer) -> Outcome {
+        let accepted = modelJobs.submit { [self] in
+            guard let model = hooks.withLock({ $0 })?.modelSnapshot() else {
                 send(fail("/hal/model/save", "no model loaded", .conflict), to: peer)
                 return
             }
@@ -520,6 +518,7 @@ final class ControlCenter: Sendable {
                 send(fail("/hal/model/save", "\(name): \(error)", .internalError), to: peer)
             }
         }
+        return accepted ? .reply([]) : .failure(ModelJobs.busyReason, .conflict)
     }
 }
 
@@ -536,4 +535,36 @@ extension ControlCenter: SetlistHost {
     }
 
     func echo(_ messages: [ControlMessage]) { queueEchoes(messages) }
+}
+
+/// The daemon's side of the control surface, set once by `ControlCenter.connect`.
+///
+/// A class on purpose: a function value kept directly in a generic container (`Mutex<(() -> T)?>`) is wrapped in
+/// a new reabstraction thunk on every `withLock` access, so each call grew a chain (measured: memory and call time
+/// rising with every status request, and a stack deep enough to crash a long gig). A class reference is not.
+private final class Hooks: Sendable {
+    let send: @Sendable (ControlMessage, ControlPeer) -> Void
+    let sendBundle: @Sendable ([ControlMessage], ControlPeer) -> Void
+    let status: @Sendable () -> StatusSnapshot
+    let audioDown: @Sendable () -> Bool
+    let modelSnapshot: @Sendable () -> MusicHalModel?
+
+    init(
+        send: @escaping @Sendable (ControlMessage, ControlPeer) -> Void,
+        sendBundle: @escaping @Sendable ([ControlMessage], ControlPeer) -> Void,
+        status: @escaping @Sendable () -> StatusSnapshot, audioDown: @escaping @Sendable () -> Bool,
+        modelSnapshot: @escaping @Sendable () -> MusicHalModel?
+    ) {
+        self.send = send
+        self.sendBundle = sendBundle
+        self.status = status
+        self.audioDown = audioDown
+        self.modelSnapshot = modelSnapshot
+    }
+
+    /// A counter read from elsewhere (the OSC adapter's malformed packets), boxed for the same reason.
+    final class Count: Sendable {
+        let read: @Sendable () -> Int
+        init(_ read: @escaping @Sendable () -> Int) { self.read = read }
+    }
 }

@@ -189,7 +189,7 @@ public enum Daemon {
             sendBundle: { messages, peer in server.sendBundle(messages, to: peer) },
             status: { loop.status },
             audioDown: { device.map { $0.state != .running } ?? false },
-            modelSnapshot: { await loop.modelSnapshot() })
+            modelSnapshot: { loop.modelSnapshot() })
         logger.notice(
             "OSC listening", metadata: ["port": "\(server.port)", "transport": "\(configuration.osc.transport)"])
 

@@ -27,7 +27,7 @@ final class EngineLoop: @unchecked Sendable {
     private let heartbeatCounter = Atomic<UInt64>(0)
     private let snapshot = Mutex(StatusSnapshot())
     private let droppedMessages = Atomic<Int>(0)
-    private let snapshotRequests = Mutex<[CheckedContinuation<MusicHalModel?, Never>]>([])
+    private let snapshotRequests = Mutex<[ModelSnapshotRequest]>([])
     private let sampleRate: Double
     private let logger = Logger(label: "musichal.engine")
 
@@ -73,13 +73,15 @@ final class EngineLoop: @unchecked Sendable {
     /// MIDI messages dropped because the device's ring was full.
     var droppedMIDI: Int { droppedMessages.load(ordering: .relaxed) }
 
-    /// A copy of the model as the engine has it now (with anything learned), taken on the engine thread.
-    func modelSnapshot() async -> MusicHalModel? {
+    /// A copy of the model as the engine has it now (with anything learned), taken on the engine thread; nil
+    /// when none is loaded or the engine does not answer within `timeout` seconds. Blocks the caller (a
+    /// background job), never the engine.
+    func modelSnapshot(timeout: Double = 5) -> MusicHalModel? {
         guard running.load(ordering: .acquiring) else { return nil }
-        return await withCheckedContinuation { continuation in
-            snapshotRequests.withLock { $0.append(continuation) }
-            wake.signal()
-        }
+        let request = ModelSnapshotRequest()
+        snapshotRequests.withLock { $0.append(request) }
+        wake.signal()
+        return request.wait(timeout: timeout)
     }
 
     /// Starts the engine thread; the startup panic goes out first (a crashed predecessor may have left notes on).
@@ -148,7 +150,7 @@ final class EngineLoop: @unchecked Sendable {
                 requests.removeAll()
                 return taken
             }
-            for request in requests { request.resume(returning: engine.improviser.model) }
+            for request in requests { request.fulfil(engine.improviser.model) }
             heartbeatCounter.wrappingAdd(1, ordering: .relaxed)
             let wall = DispatchTime.now().uptimeNanoseconds
             if wall - lastPublish > 50_000_000 {
@@ -159,7 +161,7 @@ final class EngineLoop: @unchecked Sendable {
         // Shutdown: everything off, then leave the device one cycle to send it.
         send(engine.panic(at: engine.currentFrame))
         publish()
-        for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
+        for request in snapshotRequests.withLock({ $0 }) { request.fulfil(nil) }
         finished.signal()
     }
 
@@ -259,5 +261,23 @@ final class EngineLoop: @unchecked Sendable {
                     : (engine.modelName == nil || improviser.activeMode == .listen
                         ? "listening" : "playing"))
         }
+    }
+}
+
+/// One request for the engine's model: the engine thread fulfils it between blocks; the asking job waits.
+final class ModelSnapshotRequest: Sendable {
+    private let result = Mutex<MusicHalModel?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Called once by the engine thread.
+    func fulfil(_ model: MusicHalModel?) {
+        result.withLock { $0 = model }
+        done.signal()
+    }
+
+    /// The model, or nil after `timeout` seconds.
+    func wait(timeout: Double) -> MusicHalModel? {
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return result.withLock { $0 }
     }
 }
