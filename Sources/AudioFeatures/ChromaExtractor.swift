@@ -34,8 +34,12 @@ public struct ChromaExtractor: Sendable {
 
         for index in peaks.indices {
             var weight = peaks[index].magnitude
-            for lower in 0..<index where peaks[lower].magnitude >= 0.25 * peaks[index].magnitude {
+            // Lower peaks from the bottom up; those above f / 1.5 cannot be a fundamental of this one (and the
+            // peaks are sorted by frequency, so the search stops there).
+            for lower in 0..<index {
                 let ratio = peaks[index].frequency / peaks[lower].frequency
+                if ratio < 1.5 { break }
+                guard peaks[lower].magnitude >= 0.25 * peaks[index].magnitude else { continue }
                 let harmonic = ratio.rounded()
                 guard harmonic >= 2, abs(ratio - harmonic) <= harmonicTolerance * harmonic else { continue }
                 let isOctave = harmonic == 2 || harmonic == 4 || harmonic == 8 || harmonic == 16

@@ -80,10 +80,12 @@ public final class StreamingListener {
         hopFrames = max(16, Int((settings.hopSeconds * sampleRate).rounded()))
         let onsetSize = Self.powerOfTwo(atLeast: Int(settings.onsetWindowSeconds * sampleRate))
         let chromaSize = Self.powerOfTwo(atLeast: Int(settings.chromaWindowSeconds * sampleRate))
-        onsetSpectrum = MagnitudeSpectrum(size: onsetSize, sampleRate: sampleRate, fftProvider: fftProvider)
-        chromaSpectrum = MagnitudeSpectrum(size: chromaSize, sampleRate: sampleRate, fftProvider: fftProvider)
         onsetDetector = SpectralFluxOnsetDetector(
             binCount: onsetSize / 2 + 1, fftSize: onsetSize, sampleRate: sampleRate, settings: settings.onset)
+        onsetSpectrum = MagnitudeSpectrum(
+            size: onsetSize, sampleRate: sampleRate, fftProvider: fftProvider,
+            highestBin: onsetDetector.highestBinRead)
+        chromaSpectrum = MagnitudeSpectrum(size: chromaSize, sampleRate: sampleRate, fftProvider: fftProvider)
         let longestPeriod = Int((sampleRate / settings.minimumF0).rounded(.up))
         let pitchCapacity = Int(settings.pitchWindowSeconds * sampleRate) + longestPeriod
         pitchEstimator = YINPitchEstimator(
@@ -172,7 +174,8 @@ public final class StreamingListener {
                     let destination = UnsafeMutableRawPointer(target)
                     while i + 8 <= length {
                         var x = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        let finite = (x .== x) .& (x .< .infinity) .& (x .> -.infinity)
+                        // x − x is 0 for every finite x and NaN for infinities and NaNs.
+                        let finite = (x - x) .== 0
                         if any(.!finite) {
                             for lane in 0..<8 where !finite[lane] { nonFinite += 1 }
                             x.replace(with: 0, where: .!finite)
@@ -194,8 +197,11 @@ public final class StreamingListener {
                     length = count - offset
                 }
                 if capture > 0 {
-                    let source = history.baseAddress!
-                    for i in 0..<capture { eventBuffer[fill + i] = source[(start + i) & historyMask] }
+                    // The same samples, already sanitised, in up to two contiguous runs.
+                    let firstRun = min(capture, history.count - start)
+                    (eventBuffer.baseAddress! + fill).update(from: history.baseAddress! + start, count: firstRun)
+                    (eventBuffer.baseAddress! + fill + firstRun).update(
+                        from: history.baseAddress!, count: capture - firstRun)
                 }
             }
         }
@@ -212,9 +218,7 @@ public final class StreamingListener {
     private func restart(at frame: FrameTime) {
         position = frame
         for i in history.indices { history[i] = 0 }
-        onsetDetector = SpectralFluxOnsetDetector(
-            binCount: onsetSpectrum.size / 2 + 1, fftSize: onsetSpectrum.size, sampleRate: sampleRate,
-            settings: settings.onset)
+        onsetDetector.reset()
         samplesInHop = 0
         previousOnset = nil
         previousF0 = nil
@@ -298,13 +302,15 @@ public final class StreamingListener {
         currentPitch = nil
         // Samples between the onset and now are already in the history: copy them into the event buffer.
         let available = Int(min(position - frame, FrameTime(history.count)))
-        eventFill = 0
-        var source = position - FrameTime(available)
-        while source < position && eventFill < eventBuffer.count {
-            eventBuffer[eventFill] = history[Int(source & FrameTime(historyMask))]
-            eventFill += 1
-            source += 1
+        let count = min(available, eventBuffer.count)
+        let first = Int((position - FrameTime(available)) & FrameTime(historyMask))
+        let mask = historyMask
+        history.withUnsafeBufferPointer { history in
+            eventBuffer.withUnsafeMutableBufferPointer { eventBuffer in
+                for i in 0..<count { eventBuffer[i] = history[(first + i) & mask] }
+            }
         }
+        eventFill = count
     }
 
     private func updateEvent(levelDB level: Double, into outputs: inout [ListenerOutput]) {
