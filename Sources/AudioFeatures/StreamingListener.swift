@@ -15,6 +15,9 @@ public final class StreamingListener {
     public let settings: ListenerSettings
     /// Analysis hop in frames.
     public let hopFrames: Int
+    /// Onset-detection window (and transform) in frames: the power of two nearest to the window setting, so the
+    /// window lasts about as long at every sample rate.
+    public let onsetWindowFrames: Int
 
     private let onsetSpectrum: MagnitudeSpectrum
     private let chromaSpectrum: MagnitudeSpectrum
@@ -78,7 +81,8 @@ public final class StreamingListener {
         self.sampleRate = sampleRate
         self.settings = settings
         hopFrames = max(16, Int((settings.hopSeconds * sampleRate).rounded()))
-        let onsetSize = Self.powerOfTwo(atLeast: Int(settings.onsetWindowSeconds * sampleRate))
+        let onsetSize = Self.powerOfTwo(nearest: settings.onsetWindowSeconds * sampleRate)
+        onsetWindowFrames = onsetSize
         let chromaSize = Self.powerOfTwo(atLeast: Int(settings.chromaWindowSeconds * sampleRate))
         onsetDetector = SpectralFluxOnsetDetector(
             binCount: onsetSize / 2 + 1, fftSize: onsetSize, sampleRate: sampleRate, settings: settings.onset)
@@ -106,6 +110,13 @@ public final class StreamingListener {
         attackFrames = FrameTime(0.1 * sampleRate)
         pitchEstimates.reserveCapacity(settings.maximumPitchEstimates)
         pitchScratch.reserveCapacity(settings.maximumPitchEstimates)
+    }
+
+    /// The power of two (at least 16) nearest to `value` on a logarithmic scale.
+    private static func powerOfTwo(nearest value: Double) -> Int {
+        var size = 16
+        while Double(size) * 1.414_213_56 < value { size <<= 1 }
+        return size
     }
 
     private static func powerOfTwo(atLeast value: Int) -> Int {
