@@ -103,14 +103,30 @@ public final class MagnitudeSpectrum {
 
     /// Spectral centroid in hertz of the last analysis (0 for silence).
     public func centroid() -> Double {
+        // Four running sums in Double (independent chains, so the additions overlap), then the tail.
+        var weightedLanes = SIMD4<Double>()
+        var totalLanes = SIMD4<Double>()
         var weighted = 0.0
         var total = 0.0
         magnitudes.withUnsafeBufferPointer { magnitudes in
-            for bin in 1..<magnitudes.count {
+            let raw = UnsafeRawPointer(magnitudes.baseAddress!)
+            var bin = 1
+            var index = SIMD4<Double>(1, 2, 3, 4)
+            while bin + 4 <= magnitudes.count {
+                let m = SIMD4<Double>(raw.loadUnaligned(fromByteOffset: bin * 4, as: SIMD4<Float>.self))
+                weightedLanes += m * index
+                totalLanes += m
+                index += 4
+                bin += 4
+            }
+            while bin < magnitudes.count {
                 weighted += Double(magnitudes[bin]) * Double(bin)
                 total += Double(magnitudes[bin])
+                bin += 1
             }
         }
+        weighted += weightedLanes.sum()
+        total += totalLanes.sum()
         return total > 1e-9 ? frequency(ofBin: weighted / total) : 0
     }
 }
