@@ -75,8 +75,9 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     @discardableResult
     public mutating func append(_ symbol: Int) -> Int {
         let firstState = firstStateOfSymbol[symbol]
+        let walk = structure.walk(SymbolMatcher(firstState: firstState))
         let insertion = structure.append(
-            newLabel: Int32(firstStateOfSymbol.count), value: symbol, matcher: SymbolMatcher(firstState: firstState))
+            after: walk, rootMatch: firstState, newLabel: Int32(firstStateOfSymbol.count), value: symbol)
         if insertion.isNewSymbol {
             firstStateOfSymbol[symbol] = insertion.state
         }
@@ -121,7 +122,6 @@ private struct SymbolMatcher: TransitionMatcher {
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
         // An unseen symbol is on no transition.
         guard let firstState else { return nil }
-        if source == 0 { return firstState }
         let label = nodes[firstState].label
         return targets.first { nodes[$0].label == label }
     }

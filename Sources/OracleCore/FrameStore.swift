@@ -56,15 +56,54 @@ struct FrameStore: Sendable {
     ///
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature` with the frame's index in `newFrames`.
     mutating func appendFrames(_ newFrames: [[Double]]) throws(OracleError) {
-        let oldCount = frameCount
-        for (index, frame) in newFrames.enumerated() {
-            do {
-                try appendFrame(frame, index: index)
-            } catch {
-                frames.removeSubrange(oldCount..<frames.count)
-                heads.removeSubrange(oldCount * Head.scalarCount..<heads.count)
-                throw error
+        let dimension = dimension
+        // One pass checks every frame and computes its head.
+        var bad: Int?
+        let newHeads = [Double](unsafeUninitializedCapacity: newFrames.count * Head.scalarCount) { heads, count in
+            newFrames.withUnsafeBufferPointer { newFrames in
+                for index in newFrames.indices {
+                    let valid = newFrames[index].withUnsafeBufferPointer { values -> Bool in
+                        guard values.count == dimension, Self.allFinite(values) else { return false }
+                        UnsafeMutableRawPointer(heads.baseAddress! + index * Head.scalarCount).storeBytes(
+                            of: Self.head(of: values.baseAddress!, dimension: dimension), as: Head.self)
+                        return true
+                    }
+                    guard valid else {
+                        bad = index
+                        return
+                    }
+                }
+                count = heads.count
             }
+        }
+        if let bad { throw Self.error(for: newFrames[bad], index: bad, dimension: dimension) }
+        append(newFrames, heads: newHeads)
+    }
+
+    /// Appends frames already checked for length and values.
+    mutating func appendFrames(validated newFrames: [[Double]]) {
+        let dimension = dimension
+        let newHeads = [Double](unsafeUninitializedCapacity: newFrames.count * Head.scalarCount) { heads, count in
+            for (index, frame) in newFrames.enumerated() {
+                frame.withUnsafeBufferPointer { values in
+                    UnsafeMutableRawPointer(heads.baseAddress! + index * Head.scalarCount).storeBytes(
+                        of: Self.head(of: values.baseAddress!, dimension: dimension), as: Head.self)
+                }
+            }
+            count = heads.count
+        }
+        append(newFrames, heads: newHeads)
+    }
+
+    /// Appends checked frames and their heads. Into an empty store the arrays are taken as they are: sharing the
+    /// caller's frames costs neither a copy nor a reference count per frame.
+    private mutating func append(_ newFrames: [[Double]], heads newHeads: [Double]) {
+        if frames.isEmpty {
+            frames = newFrames
+            heads = newHeads
+        } else {
+            frames.append(contentsOf: newFrames)
+            heads.append(contentsOf: newHeads)
         }
     }
 
@@ -72,25 +111,44 @@ struct FrameStore: Sendable {
     ///
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`, naming the frame `index`.
     mutating func appendFrame(_ frame: [Double], index: Int) throws(OracleError) {
+        let dimension = dimension
         let head = frame.withUnsafeBufferPointer { values -> Head? in
-            guard values.count == dimension else { return nil }
-            // Adding one to the exponent field carries into the sign bit only when the field is all ones
-            // (infinity or NaN): one test per frame instead of one branch per value.
-            var carries: UInt64 = 0
-            for value in values {
-                carries |= (value.bitPattern & Self.exponentMask) &+ Self.exponentOne
-            }
-            guard carries & Self.signBit == 0 else { return nil }
+            guard values.count == dimension, Self.allFinite(values) else { return nil }
             return Self.head(of: values.baseAddress!, dimension: dimension)
         }
-        guard let head else {
-            guard frame.count == dimension else {
-                throw .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
-            }
-            throw .nonFiniteFeature(frame: index, component: frame.firstIndex { !$0.isFinite }!)
-        }
+        guard let head else { throw Self.error(for: frame, index: index, dimension: dimension) }
         frames.append(frame)
         Self.append(head, to: &heads)
+    }
+
+    /// The error for a frame that failed the checks of `appendFrame`.
+    private static func error(for frame: [Double], index: Int, dimension: Int) -> OracleError {
+        guard frame.count == dimension else {
+            return .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
+        }
+        return .nonFiniteFeature(frame: index, component: frame.firstIndex { !$0.isFinite } ?? 0)
+    }
+
+    /// True when no value is infinite or NaN.
+    @inline(__always)
+    private static func allFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        // Adding one to the exponent field carries into the sign bit only when the field is all ones (infinity or
+        // NaN): one test per frame instead of one branch per value, four values at a time.
+        typealias Bits = SIMD4<UInt64>
+        let raw = UnsafeRawPointer(values.baseAddress!)
+        var carries = Bits()
+        var index = 0
+        while index &+ Bits.scalarCount <= values.count {
+            let bits = (raw + index * MemoryLayout<Double>.stride).loadUnaligned(as: Bits.self)
+            carries |= (bits & exponentMask) &+ exponentOne
+            index &+= Bits.scalarCount
+        }
+        var carry = carries[0] | carries[1] | carries[2] | carries[3]
+        while index < values.count {
+            carry |= (values[index].bitPattern & exponentMask) &+ exponentOne
+            index &+= 1
+        }
+        return carry & signBit == 0
     }
 
     /// The exponent field of a Double: all ones for infinities and NaNs.
@@ -99,15 +157,6 @@ struct FrameStore: Sendable {
     private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
     /// The sign bit, just above the exponent field.
     private static let signBit: UInt64 = 0x8000_0000_0000_0000
-
-    /// Appends frames already checked for length and values.
-    mutating func appendFrames(validated newFrames: [[Double]]) {
-        frames.append(contentsOf: newFrames)
-        for frame in newFrames {
-            let head = frame.withUnsafeBufferPointer { Self.head(of: $0.baseAddress!, dimension: dimension) }
-            Self.append(head, to: &heads)
-        }
-    }
 
     /// Appends the lanes of `head` to `heads`.
     @inline(__always)
@@ -168,6 +217,38 @@ struct FrameStore: Sendable {
     /// Stored frame of `state` (`state >= 1`).
     func frame(of state: Int) -> ArraySlice<Double> {
         frames[state - 1][...]
+    }
+
+    /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`) and `context`
+    /// (passed through rather than captured: a closure would capture a copy).
+    func withMatcher<Context, Result>(
+        forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
+    ) -> Result {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { query in
+            frames.withUnsafeBufferPointer { frames in
+                // A copy of the frame being added: pointing into its array during the whole step would cost
+                // reference counting on it.
+                frames[index].withUnsafeBufferPointer { _ = query.initialize(fromContentsOf: $0) }
+                return heads.withUnsafeBufferPointer { heads in
+                    body(
+                        FrameMatcher(
+                            frames: frames.baseAddress!, heads: heads.baseAddress!,
+                            query: UnsafePointer(query.baseAddress!),
+                            queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
+                            dimension: dimension, threshold: threshold),
+                        &context)
+                }
+            }
+        }
+    }
+
+    /// The first state of the label `nearestRepresentative(to:)` finds for the stored frame at `index`.
+    func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
+        // A distance is never below 0, so nothing matches (spec §2).
+        guard threshold > 0 else { return nil }
+        return frames[index].withUnsafeBufferPointer { query in
+            nearestRepresentative(to: query.baseAddress!).map { representativeStates[$0.label] }
+        }
     }
 
     /// The label whose representative is nearest to `query` with a distance strictly below the threshold (the
@@ -307,113 +388,84 @@ struct FrameQuery {
 
 /// Frame matching for the construction walk: the nearest target strictly within the threshold, the first in
 /// transition order on a tie (vmo's `argmin`).
+///
+/// Holds pointers only, so that making one per state costs no reference counting; valid inside
+/// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState(to:)`.
 struct FrameMatcher: TransitionMatcher {
-    /// The store: frames and the root's representatives.
-    let store: FrameStore
     /// All frames: frame of state `s` at `frames[s - 1]`.
-    let frames: UnsafeBufferPointer<[Double]>
-    /// Leading features of all frames: head of state `s` at `heads[s - 1]`.
+    let frames: UnsafePointer<[Double]>
+    /// Leading features of all frames: head of state `s` at `(s - 1) * Head.scalarCount`.
     let heads: UnsafePointer<Double>
     /// The frame being added.
     let query: UnsafePointer<Double>
-    /// Its index in `frames`.
-    let queryIndex: Int
     /// Its leading features.
     let queryHead: FrameStore.Head
+    /// Features per frame.
+    let dimension: Int
+    /// Distances must be strictly below this to match.
+    let threshold: Double
 
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
-        let threshold = store.threshold
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        // At the root the targets are the first state of every label, in label order.
-        if source == 0 {
-            return store.nearestRepresentative(to: query).map { store.representativeStates[$0.label] }
-        }
-        let dimension = store.dimension
+        typealias Head = FrameStore.Head
         var best = -1
         var bound = threshold
         var limit = safeSquare(threshold)
-        // `euclideanDistance(_:_:count:unlessAtLeast:)` in two passes over batches of targets. The first sums the
-        // leading terms from the dense heads without branching and, for the targets still within the limit, already
-        // loads their next feature, so the cache misses on their frames overlap instead of queueing up. The second
-        // finishes the survivors in transition order. Partial sums never decrease, so testing once after the
-        // heads stops exactly where testing after every term would.
-        let headCount = FrameStore.Head.scalarCount
-        let rest = dimension - headCount
-        return withUnsafeTemporaryAllocation(of: PendingTarget.self, capacity: Self.batchSize) { pending in
-            var iterator = targets
-            var exhausted = false
-            while !exhausted {
-                var count = 0
-                while count < Self.batchSize {
-                    guard let target = iterator.next() else {
-                        exhausted = true
-                        break
-                    }
-                    let head = UnsafeRawPointer(heads + (target - 1) * headCount)
-                    let difference = queryHead - head.loadUnaligned(as: FrameStore.Head.self)
-                    let square = difference * difference
-                    let sum = ((square[0] + square[1]) + square[2]) + square[3]
-                    let survives = sum <= limit
-                    // A dropped target reads the query's own value instead: no miss, no branch.
-                    let next =
-                        rest > 0
-                        ? frames[survives ? target - 1 : queryIndex].withUnsafeBufferPointer { $0[headCount] } : 0
-                    pending[count] = PendingTarget(target: target, sum: sum, next: next)
-                    count &+= survives ? 1 : 0
+        // `euclideanDistance(_:_:count:unlessAtLeast:)` with the leading terms summed from the dense heads: most
+        // targets are left behind there without touching their frames. Partial sums never decrease, so testing
+        // after the heads and then every four terms stops exactly where testing after every term would.
+        for target in targets {
+            let difference =
+                queryHead - UnsafeRawPointer(heads + (target - 1) * Head.scalarCount).loadUnaligned(as: Head.self)
+            let square = difference * difference
+            var sum = ((square[0] + square[1]) + square[2]) + square[3]
+            guard sum <= limit else { continue }
+            if dimension > Head.scalarCount {
+                sum = frames[target - 1].withUnsafeBufferPointer { frame in
+                    addingSquaredDifferences(
+                        to: sum, query, frame.baseAddress!, features: Head.scalarCount..<dimension, unlessAbove: limit)
                 }
-                for entry in pending[..<count] {
-                    var sum = entry.sum
-                    if rest > 0 {
-                        let difference = query[headCount] - entry.next
-                        sum += difference * difference
-                        if sum > limit { continue }
-                        let complete = frames[entry.target - 1].withUnsafeBufferPointer { frame in
-                            // Four differences and squares at a time, added one by one in order.
-                            var feature = headCount + 1
-                            while feature &+ 4 <= dimension {
-                                let difference =
-                                    UnsafeRawPointer(query + feature).loadUnaligned(as: FrameStore.Head.self)
-                                    - UnsafeRawPointer(frame.baseAddress! + feature).loadUnaligned(
-                                        as: FrameStore.Head.self)
-                                let square = difference * difference
-                                sum += square[0]
-                                sum += square[1]
-                                sum += square[2]
-                                sum += square[3]
-                                if sum > limit { return false }
-                                feature &+= 4
-                            }
-                            while feature < dimension {
-                                let difference = query[feature] - frame[feature]
-                                sum += difference * difference
-                                feature &+= 1
-                            }
-                            return sum <= limit
-                        }
-                        guard complete else { continue }
-                    } else if sum > limit {
-                        continue
-                    }
-                    let distance = sum.squareRoot()
-                    if distance < bound {
-                        best = entry.target
-                        bound = distance
-                        limit = safeSquare(distance)
-                    }
-                }
+                guard sum <= limit else { continue }
             }
-            return best >= 0 ? best : nil
+            let distance = sum.squareRoot()
+            if distance < bound {
+                best = target
+                bound = distance
+                limit = safeSquare(distance)
+            }
         }
+        return best >= 0 ? best : nil
     }
+}
 
-    /// Targets whose first pass is done before the second starts.
-    static let batchSize = 8
-
-    /// A target that passed the first pass, with its partial sum and its next feature value.
-    struct PendingTarget {
-        var target: Int
-        var sum: Double
-        var next: Double
+/// `sum` plus the squared differences of `features` of `first` and `second`, added in order; returned early, above
+/// `limit`, once the partial sum exceeds `limit` (tested every four terms).
+@inline(__always)
+func addingSquaredDifferences(
+    to sum: Double, _ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, features: Range<Int>,
+    unlessAbove limit: Double
+) -> Double {
+    typealias Quad = SIMD4<Double>
+    var sum = sum
+    var feature = features.lowerBound
+    while feature &+ Quad.scalarCount <= features.upperBound {
+        // Four differences and squares at a time, added one by one in order.
+        let difference =
+            UnsafeRawPointer(first + feature).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + feature).loadUnaligned(as: Quad.self)
+        let square = difference * difference
+        sum += square[0]
+        sum += square[1]
+        sum += square[2]
+        sum += square[3]
+        if sum > limit { return sum }
+        feature &+= Quad.scalarCount
     }
+    while feature < features.upperBound {
+        let difference = first[feature] - second[feature]
+        sum += difference * difference
+        feature &+= 1
+    }
+    return sum
 }

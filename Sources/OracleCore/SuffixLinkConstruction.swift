@@ -4,8 +4,10 @@
 /// a threshold) differ; everything else in the construction is shared through `OracleStructure`.
 protocol TransitionMatcher {
     /// The target among `targets` (the transitions of `source`, insertion order) that the new input matches, or nil.
+    /// Never called for the root: its targets are the first state of every symbol, which the oracles search their
+    /// own way.
     ///
-    /// `nodes` are the structure's per-state records; the new state's own record is not yet meaningful.
+    /// `nodes` are the structure's per-state records; the new state has none yet.
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int?
 }
 
@@ -169,98 +171,126 @@ struct OracleStructure: Sendable {
         reverseChunks.reserveCapacity(reverseChunks.count + max(0, additionalStates) / 2 * ReverseChunk.stride)
     }
 
-    /// Adds one state for the next input (spec §2, steps 1-5) and returns it.
-    ///
-    /// A state whose input matches nothing gets the dense label `newLabel`; otherwise it takes the dense label of the
-    /// matched target. Its `data` entry is `value`, or its dense label when `value` is nil.
-    mutating func append(newLabel: Int32, value: Int?, matcher: some TransitionMatcher) -> Insertion {
-        let state = stateCount
-        precondition(state < Int(Int32.max), "an oracle holds fewer than 2^31 states")
-        // Step 1: the literal continuation `state - 1 -> state` is implicit in the storage.
-        nodes.append(StateNode())
-
-        // Step 2: forward-link walk along the suffix links, adding `k -> state` wherever the input is not yet
-        // reachable; stops at the first state that already continues with a matching target.
-        var walkState = Int(nodes[state - 1].suffixLink)
-        var lastAdded = state - 1
-        var candidate = -1
-        while walkState != -1 {
-            if let target = matchingTarget(from: walkState, matcher) {
-                candidate = target
-                break
-            }
-            addExtraTransition(from: walkState, to: state)
-            lastAdded = walkState
-            walkState = Int(nodes[walkState].suffixLink)
-        }
-
-        // Step 3: suffix link and LRS.
-        guard candidate >= 0 else {
-            finish(state, link: 0, length: 0, label: newLabel, value: value)
-            return Insertion(state: state, isNewSymbol: true, label: newLabel)
-        }
-        let matched = candidate
-        let label = nodes[matched].label
-        var link = matched
-        var length = longestCommonSuffix(lastAdded, matched - 1) + 1
-
-        // Step 4: find-better. A state already pointing to the same target with the same context length, whose
-        // context extends one input further with the same symbol, is a longer repeat.
-        if let sibling = firstSibling(of: matched, length: length, label: nodes[state - length].label) {
-            link = sibling
-            length += 1
-        }
-
-        // Step 5.
-        finish(state, link: link, length: length, label: label, value: value)
-        maxLRS = max(maxLRS, length)
-        return Insertion(state: state, isNewSymbol: false, label: label)
+    /// How the forward-link walk for the next state went (spec §2, step 2), up to the root.
+    struct Walk {
+        /// Number of states, from `sfx[state - 1]` along the suffix links, passed without a matching target: each
+        /// gets a transition to the new state.
+        var passedCount: Int
+        /// The last state passed, or `state - 1` when none was.
+        var lastPassed: Int
+        /// The target matched before the root was reached, or nil.
+        var matched: Int?
+        /// True when the walk reached the root without a match: the root's targets are still to be searched. False
+        /// for the first state, whose walk is empty (`sfx[0]` is null).
+        var reachedRoot = false
     }
 
-    /// Records the suffix link, LRS and label of the new `state` and appends it to `rsfx[link]`.
-    private mutating func finish(_ state: Int, link: Int, length: Int, label: Int32, value: Int?) {
+    /// Step 2 for the next state up to the root: `matcher` searches the transitions of every state on the way.
+    ///
+    /// Reads the structure only: no later step of a walk reads the transitions the walk adds, so they are added by
+    /// `append(after:rootMatch:newLabel:value:)`, together with every other write.
+    func walk(_ matcher: some TransitionMatcher) -> Walk {
+        nodes.withUnsafeBufferPointer { nodes in
+            extraTransitions.withUnsafeBufferPointer { pool in
+                let state = nodes.count
+                var walkState = Int(nodes[state - 1].suffixLink)
+                var walk = Walk(passedCount: 0, lastPassed: state - 1, matched: nil)
+                while walkState > 0 {
+                    // A walked state always has its literal continuation: it precedes the state being added.
+                    let targets = TransitionTargets(literal: walkState + 1, node: nodes[walkState], pool: pool)
+                    if let matched = matcher.matchingTarget(from: walkState, targets: targets, nodes: nodes) {
+                        walk.matched = matched
+                        return walk
+                    }
+                    walk.passedCount += 1
+                    walk.lastPassed = walkState
+                    walkState = Int(nodes[walkState].suffixLink)
+                }
+                walk.reachedRoot = walkState == 0
+                return walk
+            }
+        }
+    }
+
+    /// Adds the next state (spec §2, steps 1-5) after `walk`, and returns it.
+    ///
+    /// `rootMatch` is the root's target that the input matches (the first state of its symbol), or nil; it is used
+    /// only when the walk reached the root. A state whose input matches nothing gets the dense label `newLabel`;
+    /// otherwise it takes the dense label of the matched target. Its `data` entry is `value`, or its dense label
+    /// when `value` is nil.
+    mutating func append(after walk: Walk, rootMatch: Int?, newLabel: Int32, value: Int?) -> Insertion {
+        let state = stateCount
+        precondition(state < Int(Int32.max), "an oracle holds fewer than 2^31 states")
+        var passedCount = walk.passedCount
+        var link = 0
+        var length = 0
+        var label = newLabel
+        if let matched = walk.matched ?? (walk.reachedRoot ? rootMatch : nil) {
+            (link, length) = suffixLink(of: state, matched: matched, lastPassed: walk.lastPassed)
+            label = nodes[matched].label
+        } else if walk.reachedRoot {
+            // Step 3 for an input that fell off the root: a new symbol, and the root gets a transition too.
+            passedCount += 1
+        }
+        // Step 1: the literal continuation `state - 1 -> state` is implicit in the storage. Step 5.
+        nodes.append(StateNode(suffixLink: Int32(link), lrs: Int32(length), label: label))
         suffixLinks.append(link)
         lrs.append(length)
         labels.append(value ?? Int(label))
-        nodes[state].suffixLink = Int32(link)
-        nodes[state].lrs = Int32(length)
-        nodes[state].label = label
+        maxLRS = max(maxLRS, length)
+        addWalkTransitions(to: state, count: passedCount)
         registerReverseLink(from: state, to: link)
+        return Insertion(state: state, isNewSymbol: link == 0, label: label)
     }
 
-    /// The matcher's answer for the transitions of `source`, read in place.
-    @inline(__always)
-    private func matchingTarget(from source: Int, _ matcher: some TransitionMatcher) -> Int? {
-        extraTransitions.withUnsafeBufferPointer { pool in
-            nodes.withUnsafeBufferPointer { nodes in
-                // A walked state always has its literal continuation: it precedes the state being added.
-                let targets = TransitionTargets(literal: source + 1, node: nodes[source], pool: pool)
-                return matcher.matchingTarget(from: source, targets: targets, nodes: nodes)
+    /// Steps 3 and 4 for the next state `state`, which continues `matched`, `lastPassed` being the last state
+    /// passed by the walk: its suffix link and LRS.
+    private func suffixLink(of state: Int, matched: Int, lastPassed: Int) -> (link: Int, length: Int) {
+        nodes.withUnsafeBufferPointer { nodes in
+            // Step 3: suffix link and LRS.
+            let length = Self.longestCommonSuffix(nodes, lastPassed, matched - 1) + 1
+            // Step 4: find-better. A state already pointing to the same target with the same context length, whose
+            // context extends one input further with the same symbol, is a longer repeat.
+            if let sibling = firstSibling(nodes, of: matched, length: length, label: nodes[state - length].label) {
+                return (sibling, length + 1)
             }
+            return (matched, length)
+        }
+    }
+
+    /// Adds `k -> state` for the first `count` states `k` of the walk from `sfx[state - 1]`.
+    private mutating func addWalkTransitions(to state: Int, count: Int) {
+        var walkState = Int(nodes[state - 1].suffixLink)
+        for _ in 0..<count {
+            addExtraTransition(from: walkState, to: state)
+            walkState = Int(nodes[walkState].suffixLink)
         }
     }
 
     /// Appends `target` to the walk-added transitions of `source`.
     private mutating func addExtraTransition(from source: Int, to target: Int) {
-        let slot = Int(nodes[source].extraCount) % TransitionChunk.capacity
+        var node = nodes[source]
+        let slot = Int(node.extraCount) % TransitionChunk.capacity
         if slot == 0 {
             let chunk = Int32(extraTransitions.count / TransitionChunk.stride)
             extraTransitions.append(contentsOf: TransitionChunk.empty)
-            let last = Int(nodes[source].lastChunk)
-            if last >= 0 {
-                extraTransitions[last * TransitionChunk.stride + TransitionChunk.capacity] = chunk
+            if node.lastChunk >= 0 {
+                extraTransitions[Int(node.lastChunk) * TransitionChunk.stride + TransitionChunk.capacity] = chunk
             } else {
-                nodes[source].firstChunk = chunk
+                node.firstChunk = chunk
             }
-            nodes[source].lastChunk = chunk
+            node.lastChunk = chunk
         }
-        extraTransitions[Int(nodes[source].lastChunk) * TransitionChunk.stride + slot] = Int32(target)
-        nodes[source].extraCount += 1
+        extraTransitions[Int(node.lastChunk) * TransitionChunk.stride + slot] = Int32(target)
+        node.extraCount += 1
+        nodes[source] = node
     }
 
     /// The first state (ascending) in `rsfx[target]` with LRS `length` whose input `length` steps back has the
     /// dense label `label` (never the root's: `lrs <= sfx < state`).
-    private func firstSibling(of target: Int, length: Int, label: Int32) -> Int? {
+    private func firstSibling(
+        _ nodes: UnsafeBufferPointer<StateNode>, of target: Int, length: Int, label: Int32
+    ) -> Int? {
         let node = nodes[target]
         if Int(node.childCount) > Self.siblingScanLimit {
             return siblingIndex.first(target: target, length: length, label: Int(label))
@@ -284,25 +314,28 @@ struct OracleStructure: Sendable {
     private mutating func registerReverseLink(from state: Int, to link: Int) {
         let length = nodes[state].lrs
         let extendingLabel = nodes[state - Int(length)].label
-        let slot = Int(nodes[link].childCount) % ReverseChunk.capacity
+        var node = nodes[link]
+        let slot = Int(node.childCount) % ReverseChunk.capacity
         if slot == 0 {
             let chunk = Int32(reverseChunks.count / ReverseChunk.stride)
             reverseChunks.append(contentsOf: ReverseChunk.empty)
-            let last = Int(nodes[link].lastReverseChunk)
-            if last >= 0 {
-                reverseChunks[last * ReverseChunk.stride + ReverseChunk.next] = chunk
+            if node.lastReverseChunk >= 0 {
+                reverseChunks[Int(node.lastReverseChunk) * ReverseChunk.stride + ReverseChunk.next] = chunk
             } else {
-                nodes[link].firstReverseChunk = chunk
+                node.firstReverseChunk = chunk
             }
-            nodes[link].lastReverseChunk = chunk
+            node.lastReverseChunk = chunk
         }
-        let position = Int(nodes[link].lastReverseChunk) * ReverseChunk.stride + slot
-        reverseChunks[position] = Int32(state)
-        reverseChunks[position + ReverseChunk.lengths] = length
-        reverseChunks[position + ReverseChunk.labels] = extendingLabel
-        nodes[link].childCount += 1
+        let position = Int(node.lastReverseChunk) * ReverseChunk.stride + slot
+        reverseChunks.withUnsafeMutableBufferPointer { pool in
+            pool[position] = Int32(state)
+            pool[position + ReverseChunk.lengths] = length
+            pool[position + ReverseChunk.labels] = extendingLabel
+        }
+        node.childCount += 1
+        nodes[link] = node
         // The root's list is never searched: find-better does not fire for new symbols.
-        let count = Int(nodes[link].childCount)
+        let count = Int(node.childCount)
         guard link != 0, count > Self.siblingScanLimit else { return }
         if count > Self.siblingScanLimit + 1 {
             siblingIndex.insertIfAbsent(target: link, length: Int(length), label: Int(extendingLabel), state: state)
@@ -334,16 +367,15 @@ struct OracleStructure: Sendable {
     }
 
     /// The Lefebvre-Lecroq LCS rule: context length shared through the suffix-link tree by `first` and `second`.
-    private func longestCommonSuffix(_ first: Int, _ second: Int) -> Int {
-        nodes.withUnsafeBufferPointer { nodes in
-            let target = nodes[first].suffixLink
-            if Int32(second) == target { return Int(nodes[first].lrs) }
-            var walker = second
-            while nodes[walker].suffixLink != target && walker != 0 {
-                walker = Int(nodes[walker].suffixLink)
-            }
-            return Int(min(nodes[first].lrs, nodes[walker].lrs))
+    private static func longestCommonSuffix(_ nodes: UnsafeBufferPointer<StateNode>, _ first: Int, _ second: Int) -> Int
+    {
+        let target = nodes[first].suffixLink
+        if Int32(second) == target { return Int(nodes[first].lrs) }
+        var walker = second
+        while nodes[walker].suffixLink != target && walker != 0 {
+            walker = Int(nodes[walker].suffixLink)
         }
+        return Int(min(nodes[first].lrs, nodes[walker].lrs))
     }
 
     // MARK: - Reading the chains

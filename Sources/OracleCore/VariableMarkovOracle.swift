@@ -164,9 +164,10 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     ///   `frames`); nothing is appended then.
     public mutating func append(contentsOf frames: [[Double]]) throws(OracleError) {
         guard !frames.isEmpty else { throw .emptyInput }
-        reserveCapacity(frames.count)
-        // One pass checks and stores every frame (and undoes itself on a bad one), then the states are built.
+        // One pass checks and stores every frame (nothing is stored on a bad one), then the states are built. The
+        // store takes the frames array as it is when it is empty, so only the structure reserves room here.
         try store.appendFrames(frames)
+        structure.reserveCapacity(additionalStates: frames.count)
         for _ in frames.indices {
             addStateForStoredFrame()
         }
@@ -174,8 +175,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
 
     /// Appends `frames`, already checked for length and finiteness.
     mutating func appendValidated(frames: [[Double]]) {
-        reserveCapacity(frames.count)
         store.appendFrames(validated: frames)
+        structure.reserveCapacity(additionalStates: frames.count)
         for _ in frames.indices {
             addStateForStoredFrame()
         }
@@ -194,18 +195,11 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// Construction of the state for the first stored frame that has none yet (spec §2).
     @discardableResult
     private mutating func addStateForStoredFrame() -> Int {
-        let index = structure.stateCount - 1
-        let insertion = store.frames.withUnsafeBufferPointer { frames in
-            store.heads.withUnsafeBufferPointer { heads in
-                frames[index].withUnsafeBufferPointer { query in
-                    let matcher = FrameMatcher(
-                        store: store, frames: frames, heads: heads.baseAddress!, query: query.baseAddress!,
-                        queryIndex: index,
-                        queryHead: FrameStore.head(of: query.baseAddress!, dimension: dimension))
-                    return structure.append(newLabel: Int32(latent.count), value: nil, matcher: matcher)
-                }
-            }
-        }
+        let frameIndex = structure.stateCount - 1
+        let walk = Self.walk(&structure, &store, frameIndex: frameIndex)
+        // At the root the targets are the first state of every label, in label order.
+        let rootMatch = walk.reachedRoot ? store.nearestRepresentativeState(toFrameAt: frameIndex) : nil
+        let insertion = structure.append(after: walk, rootMatch: rootMatch, newLabel: Int32(latent.count), value: nil)
         if insertion.isNewSymbol {
             latent.append([insertion.state])
             store.appendRepresentative(ofState: insertion.state)
@@ -213,6 +207,14 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             latent[Int(insertion.label)].append(insertion.state)
         }
         return insertion.state
+    }
+
+    /// Step 2 of the construction for the stored frame at `frameIndex`, up to the root. Both are only read; they are
+    /// `inout` so that nothing is copied on the way (a copy of either costs reference counting on every array).
+    private static func walk(
+        _ structure: inout OracleStructure, _ store: inout FrameStore, frameIndex: Int
+    ) -> OracleStructure.Walk {
+        store.withMatcher(forFrameAt: frameIndex, passing: &structure) { matcher, structure in structure.walk(matcher) }
     }
 
     /// A distance query against this oracle's frames; `body` must not let the query escape.
