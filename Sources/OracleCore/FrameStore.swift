@@ -1,8 +1,6 @@
-/// The feature frames, kept as the arrays they were appended as (shared, not copied: copying would touch as much
-/// fresh memory as the frames take, most of a large build's page faults), their leading features again in one dense
-/// array, and one representative frame per label stored contiguously, so that the comparisons at the root (one per
-/// label) run over one dense buffer; with many labels an exact index (`RepresentativeIndex`) skips the labels that
-/// cannot be within the threshold.
+/// The feature frames, kept as the arrays they were appended as (shared, not copied: fresh memory costs a page fault
+/// per page, a large part of a build), and the first state of every label, whose frame the root compares new frames
+/// with; with many labels an exact index (`RepresentativeIndex`) skips the labels that cannot be within the threshold.
 struct FrameStore: Sendable {
     /// Number of features per frame.
     let dimension: Int
@@ -10,12 +8,6 @@ struct FrameStore: Sendable {
     let threshold: Double
     /// Frame of state `i` at `frames[i - 1]`, each of `dimension` finite values.
     private(set) var frames: [[Double]] = []
-    /// The first `Head.scalarCount` features of every frame (zero-padded), dense (head of state `i` at
-    /// `(i - 1) * Head.scalarCount`): the walk's comparisons mostly stop within them, so most never touch the frame.
-    /// Plain Doubles rather than SIMD elements, whose metadata would cost a conformance scan on first use.
-    private(set) var heads: [Double] = []
-    /// Frame of the first state of label `l` at `l * dimension ..< (l + 1) * dimension`.
-    private(set) var representatives: [Double] = []
     /// First state of every label (the root's transitions).
     private(set) var representativeStates: [Int] = []
     /// Built once there are `RepresentativeIndex.minimumLabelCount` labels; nil before (a scan is cheaper then).
@@ -49,7 +41,6 @@ struct FrameStore: Sendable {
     /// Reserves room for `additionalFrames` more frames.
     mutating func reserveCapacity(additionalFrames: Int) {
         frames.reserveCapacity(frames.count + max(0, additionalFrames))
-        heads.reserveCapacity(heads.count + max(0, additionalFrames) * Head.scalarCount)
     }
 
     /// Appends `newFrames` after checking each one's length and values; on a bad frame nothing is appended.
@@ -57,53 +48,24 @@ struct FrameStore: Sendable {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature` with the frame's index in `newFrames`.
     mutating func appendFrames(_ newFrames: [[Double]]) throws(OracleError) {
         let dimension = dimension
-        // One pass checks every frame and computes its head.
-        var bad: Int?
-        let newHeads = [Double](unsafeUninitializedCapacity: newFrames.count * Head.scalarCount) { heads, count in
-            newFrames.withUnsafeBufferPointer { newFrames in
-                for index in newFrames.indices {
-                    let valid = newFrames[index].withUnsafeBufferPointer { values -> Bool in
-                        guard values.count == dimension, Self.allFinite(values) else { return false }
-                        UnsafeMutableRawPointer(heads.baseAddress! + index * Head.scalarCount).storeBytes(
-                            of: Self.head(of: values.baseAddress!, dimension: dimension), as: Head.self)
-                        return true
-                    }
-                    guard valid else {
-                        bad = index
-                        return
-                    }
-                }
-                count = heads.count
+        let bad = newFrames.withUnsafeBufferPointer { newFrames -> Int? in
+            for index in newFrames.indices
+            where !newFrames[index].withUnsafeBufferPointer({ $0.count == dimension && Self.allFinite($0) }) {
+                return index
             }
+            return nil
         }
         if let bad { throw Self.error(for: newFrames[bad], index: bad, dimension: dimension) }
-        append(newFrames, heads: newHeads)
+        appendFrames(validated: newFrames)
     }
 
-    /// Appends frames already checked for length and values.
+    /// Appends frames already checked for length and values. Into an empty store the array is taken as it is:
+    /// sharing the caller's frames costs neither a copy nor a reference count per frame.
     mutating func appendFrames(validated newFrames: [[Double]]) {
-        let dimension = dimension
-        let newHeads = [Double](unsafeUninitializedCapacity: newFrames.count * Head.scalarCount) { heads, count in
-            for (index, frame) in newFrames.enumerated() {
-                frame.withUnsafeBufferPointer { values in
-                    UnsafeMutableRawPointer(heads.baseAddress! + index * Head.scalarCount).storeBytes(
-                        of: Self.head(of: values.baseAddress!, dimension: dimension), as: Head.self)
-                }
-            }
-            count = heads.count
-        }
-        append(newFrames, heads: newHeads)
-    }
-
-    /// Appends checked frames and their heads. Into an empty store the arrays are taken as they are: sharing the
-    /// caller's frames costs neither a copy nor a reference count per frame.
-    private mutating func append(_ newFrames: [[Double]], heads newHeads: [Double]) {
         if frames.isEmpty {
             frames = newFrames
-            heads = newHeads
         } else {
             frames.append(contentsOf: newFrames)
-            heads.append(contentsOf: newHeads)
         }
     }
 
@@ -112,13 +74,10 @@ struct FrameStore: Sendable {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`, naming the frame `index`.
     mutating func appendFrame(_ frame: [Double], index: Int) throws(OracleError) {
         let dimension = dimension
-        let head = frame.withUnsafeBufferPointer { values -> Head? in
-            guard values.count == dimension, Self.allFinite(values) else { return nil }
-            return Self.head(of: values.baseAddress!, dimension: dimension)
+        guard frame.withUnsafeBufferPointer({ $0.count == dimension && Self.allFinite($0) }) else {
+            throw Self.error(for: frame, index: index, dimension: dimension)
         }
-        guard let head else { throw Self.error(for: frame, index: index, dimension: dimension) }
         frames.append(frame)
-        Self.append(head, to: &heads)
     }
 
     /// The error for a frame that failed the checks of `appendFrame`.
@@ -158,15 +117,6 @@ struct FrameStore: Sendable {
     /// The sign bit, just above the exponent field.
     private static let signBit: UInt64 = 0x8000_0000_0000_0000
 
-    /// Appends the lanes of `head` to `heads`.
-    @inline(__always)
-    private static func append(_ head: Head, to heads: inout [Double]) {
-        heads.append(head[0])
-        heads.append(head[1])
-        heads.append(head[2])
-        heads.append(head[3])
-    }
-
     /// The first features of a frame, zero-padded when the dimension is smaller (a zero difference adds nothing).
     @inline(__always)
     static func head(of frame: UnsafePointer<Double>, dimension: Int) -> Head {
@@ -180,35 +130,29 @@ struct FrameStore: Sendable {
         return head
     }
 
-    /// Stores the frame of `state` as the representative of the next label.
+    /// Makes the frame of `state` the representative of the next label.
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
-        representatives.append(contentsOf: frames[state - 1])
         representativeStates.append(state)
         if index != nil {
-            representatives.withUnsafeBufferPointer { representatives in
-                index!.insert(label: label, frame: representatives.baseAddress! + label * dimension)
-            }
+            let frame = frames[state - 1]
+            frame.withUnsafeBufferPointer { index!.insert(label: label, frame: $0.baseAddress!) }
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
-            index = RepresentativeIndex(
-                dimension: dimension, threshold: threshold, representatives: representatives)
+            var newIndex = RepresentativeIndex(dimension: dimension, threshold: threshold)
+            for (label, state) in representativeStates.enumerated() {
+                frames[state - 1].withUnsafeBufferPointer { newIndex.insert(label: label, frame: $0.baseAddress!) }
+            }
+            index = newIndex
         }
     }
 
     /// Replaces all frames and representatives (restore path); `newFrames` holds `dimension` values per frame.
     mutating func replace(frames newFrames: [Double], representativeStates states: [Int]) {
-        frames = []
-        heads = []
-        appendFrames(
-            validated: stride(from: 0, to: newFrames.count, by: dimension).map {
-                Array(newFrames[$0..<$0 + dimension])
-            })
-        representatives = []
+        frames = stride(from: 0, to: newFrames.count, by: dimension).map { Array(newFrames[$0..<$0 + dimension]) }
         representativeStates = []
         index = nil
-        representatives.reserveCapacity(states.count * dimension)
         for state in states {
             appendRepresentative(ofState: state)
         }
@@ -229,15 +173,12 @@ struct FrameStore: Sendable {
                 // A copy of the frame being added: pointing into its array during the whole step would cost
                 // reference counting on it.
                 frames[index].withUnsafeBufferPointer { _ = query.initialize(fromContentsOf: $0) }
-                return heads.withUnsafeBufferPointer { heads in
-                    body(
-                        FrameMatcher(
-                            frames: frames.baseAddress!, heads: heads.baseAddress!,
-                            query: UnsafePointer(query.baseAddress!),
-                            queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
-                            dimension: dimension, threshold: threshold),
-                        &context)
-                }
+                return body(
+                    FrameMatcher(
+                        frames: frames.baseAddress!, query: UnsafePointer(query.baseAddress!),
+                        queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
+                        dimension: dimension, threshold: threshold),
+                    &context)
             }
         }
     }
@@ -255,11 +196,19 @@ struct FrameStore: Sendable {
     /// first label on a tie), exactly as a scan of every representative in label order decides.
     func nearestRepresentative(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
         if let index { return index.nearest(to: query) }
-        return representatives.withUnsafeBufferPointer { representatives in
-            guard let base = representatives.baseAddress else { return nil }
-            return nearestRow(
-                to: query, rows: base, count: representativeStates.count, dimension: dimension,
-                threshold: threshold)
+        return frames.withUnsafeBufferPointer { frames in
+            var best: (label: Int, distance: Double)?
+            var bound = threshold
+            for (label, state) in representativeStates.enumerated() {
+                let distance = frames[state - 1].withUnsafeBufferPointer { frame in
+                    euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
+                }
+                if distance < bound {
+                    best = (label, distance)
+                    bound = distance
+                }
+            }
+            return best
         }
     }
 }
@@ -270,24 +219,6 @@ extension FrameStore: Equatable {
         lhs.dimension == rhs.dimension && lhs.threshold.bitPattern == rhs.threshold.bitPattern
             && lhs.frames == rhs.frames && lhs.representativeStates == rhs.representativeStates
     }
-}
-
-/// The row among `count` contiguous rows of `dimension` values nearest to `query` with a distance strictly below
-/// `threshold` (the first row on a tie), and its distance.
-@inline(__always)
-func nearestRow(
-    to query: UnsafePointer<Double>, rows: UnsafePointer<Double>, count: Int, dimension: Int, threshold: Double
-) -> (label: Int, distance: Double)? {
-    var best: (label: Int, distance: Double)?
-    var bound = threshold
-    for row in 0..<count {
-        let distance = euclideanDistance(query, rows + row * dimension, count: dimension, unlessAtLeast: bound)
-        if distance < bound {
-            best = (row, distance)
-            bound = distance
-        }
-    }
-    return best
 }
 
 /// Euclidean distance between `count` values at `first` and `second`, summed in order in Float64 like vmo.
@@ -359,23 +290,21 @@ struct FrameQuery {
     /// Up to `count` labels whose representatives are nearest to the query, nearest first, whatever the
     /// threshold (ties keep label order).
     func nearestRepresentatives(count: Int) -> [Int] {
+        guard count > 0 else { return [] }
         let dimension = store.dimension
-        let labelCount = store.representativeCount
-        return store.representatives.withUnsafeBufferPointer { representatives -> [Int] in
-            guard let base = representatives.baseAddress, count > 0 else { return [] }
-            var nearest: [(label: Int, distance: Double)] = []
-            nearest.reserveCapacity(count + 1)
-            for label in 0..<labelCount {
-                let bound = nearest.count == count ? nearest[count - 1].distance : .infinity
-                let distance = euclideanDistance(
-                    query, base + label * dimension, count: dimension, unlessAtLeast: bound)
-                if distance >= bound { continue }
-                let position = nearest.firstIndex { distance < $0.distance } ?? nearest.count
-                nearest.insert((label, distance), at: position)
-                if nearest.count > count { nearest.removeLast() }
+        var nearest: [(label: Int, distance: Double)] = []
+        nearest.reserveCapacity(count + 1)
+        for (label, state) in store.representativeStates.enumerated() {
+            let bound = nearest.count == count ? nearest[count - 1].distance : .infinity
+            let distance = store.frames[state - 1].withUnsafeBufferPointer { frame in
+                euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
             }
-            return nearest.map(\.label)
+            if distance >= bound { continue }
+            let position = nearest.firstIndex { distance < $0.distance } ?? nearest.count
+            nearest.insert((label, distance), at: position)
+            if nearest.count > count { nearest.removeLast() }
         }
+        return nearest.map(\.label)
     }
 
     /// The distance from the query to the frame of `state` (`state >= 1`).
@@ -390,12 +319,10 @@ struct FrameQuery {
 /// transition order on a tie (vmo's `argmin`).
 ///
 /// Holds pointers only, so that making one per state costs no reference counting; valid inside
-/// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState(to:)`.
+/// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState`.
 struct FrameMatcher: TransitionMatcher {
     /// All frames: frame of state `s` at `frames[s - 1]`.
     let frames: UnsafePointer<[Double]>
-    /// Leading features of all frames: head of state `s` at `(s - 1) * Head.scalarCount`.
-    let heads: UnsafePointer<Double>
     /// The frame being added.
     let query: UnsafePointer<Double>
     /// Its leading features.
@@ -412,22 +339,18 @@ struct FrameMatcher: TransitionMatcher {
         var best = -1
         var bound = threshold
         var limit = safeSquare(threshold)
-        // `euclideanDistance(_:_:count:unlessAtLeast:)` with the leading terms summed from the dense heads: most
-        // targets are left behind there without touching their frames. Partial sums never decrease, so testing
-        // after the heads and then every four terms stops exactly where testing after every term would.
+        // `euclideanDistance(_:_:count:unlessAtLeast:)`, testing the partial sum after the leading four terms and
+        // then every four: partial sums never decrease, so this stops exactly where testing after every term would.
         for target in targets {
-            let difference =
-                queryHead - UnsafeRawPointer(heads + (target - 1) * Head.scalarCount).loadUnaligned(as: Head.self)
-            let square = difference * difference
-            var sum = ((square[0] + square[1]) + square[2]) + square[3]
-            guard sum <= limit else { continue }
-            if dimension > Head.scalarCount {
-                sum = frames[target - 1].withUnsafeBufferPointer { frame in
-                    addingSquaredDifferences(
-                        to: sum, query, frame.baseAddress!, features: Head.scalarCount..<dimension, unlessAbove: limit)
-                }
-                guard sum <= limit else { continue }
+            let sum = frames[target - 1].withUnsafeBufferPointer { frame -> Double in
+                let difference = queryHead - FrameStore.head(of: frame.baseAddress!, dimension: dimension)
+                let square = difference * difference
+                let sum = ((square[0] + square[1]) + square[2]) + square[3]
+                guard sum <= limit, dimension > Head.scalarCount else { return sum }
+                return addingSquaredDifferences(
+                    to: sum, query, frame.baseAddress!, features: Head.scalarCount..<dimension, unlessAbove: limit)
             }
+            guard sum <= limit else { continue }
             let distance = sum.squareRoot()
             if distance < bound {
                 best = target
