@@ -172,7 +172,11 @@ struct FrameStore: Sendable {
             frames.withUnsafeBufferPointer { frames in
                 // A copy of the frame being added: pointing into its array during the whole step would cost
                 // reference counting on it.
-                frames[index].withUnsafeBufferPointer { _ = query.initialize(fromContentsOf: $0) }
+                frames[index].withUnsafeBufferPointer { frame in
+                    for feature in 0..<dimension {
+                        query.initializeElement(at: feature, to: frame[feature])
+                    }
+                }
                 return body(
                     FrameMatcher(
                         frames: frames.baseAddress!, query: UnsafePointer(query.baseAddress!),

@@ -552,7 +552,9 @@ struct SiblingIndex: Sendable {
 
     /// Stores `state` for the key unless the key already has a state (the first sibling wins).
     mutating func insertIfAbsent(target: Int, length: Int, label: Int, state: Int) {
-        if (count + 1) * 2 > slots.count {
+        // Up to three quarters full: linear probing over small integer keys stays short, and the table (fresh
+        // memory, a page fault per page) stays small.
+        if (count + 1) * 4 > slots.count * 3 {
             grow()
         }
         let mask = slots.count - 1
