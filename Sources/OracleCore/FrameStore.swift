@@ -62,6 +62,11 @@ struct FrameStore: Sendable {
     /// Appends frames already checked for length and values. Into an empty store the array is taken as it is:
     /// sharing the caller's frames costs neither a copy nor a reference count per frame.
     mutating func appendFrames(validated newFrames: [[Double]]) {
+        appendFrames(unchecked: newFrames)
+    }
+
+    /// Appends frames that the caller checks with `isValidFrame(at:)` before using them (see `appendFrames(validated:)`).
+    mutating func appendFrames(unchecked newFrames: [[Double]]) {
         if frames.isEmpty {
             frames = newFrames
         } else {
@@ -80,6 +85,17 @@ struct FrameStore: Sendable {
         frames.append(frame)
     }
 
+    /// True when the stored frame at `index` has `dimension` finite values.
+    func isValidFrame(at index: Int) -> Bool {
+        let dimension = dimension
+        return frames[index].withUnsafeBufferPointer { $0.count == dimension && Self.allFinite($0) }
+    }
+
+    /// The error for the stored frame at `index`, which `isValidFrame(at:)` rejected.
+    func error(forFrameAt index: Int) -> OracleError {
+        Self.error(for: frames[index], index: index, dimension: dimension)
+    }
+
     /// The error for a frame that failed the checks of `appendFrame`.
     private static func error(for frame: [Double], index: Int, dimension: Int) -> OracleError {
         guard frame.count == dimension else {
@@ -91,31 +107,23 @@ struct FrameStore: Sendable {
     /// True when no value is infinite or NaN.
     @inline(__always)
     private static func allFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
-        // Adding one to the exponent field carries into the sign bit only when the field is all ones (infinity or
-        // NaN): one test per frame instead of one branch per value, four values at a time.
-        typealias Bits = SIMD4<UInt64>
+        // `x - x` is 0 for a finite value and NaN for an infinite or NaN one, and a NaN survives every addition: one
+        // test per frame instead of one branch per value, two values at a time.
+        typealias Pair = SIMD2<Double>
         let raw = UnsafeRawPointer(values.baseAddress!)
-        var carries = Bits()
+        var sums = Pair()
         var index = 0
-        while index &+ Bits.scalarCount <= values.count {
-            let bits = (raw + index * MemoryLayout<Double>.stride).loadUnaligned(as: Bits.self)
-            carries |= (bits & exponentMask) &+ exponentOne
-            index &+= Bits.scalarCount
+        while index &+ Pair.scalarCount <= values.count {
+            let pair = (raw + index &* MemoryLayout<Double>.stride).loadUnaligned(as: Pair.self)
+            sums += pair - pair
+            index &+= Pair.scalarCount
         }
-        var carry = carries[0] | carries[1] | carries[2] | carries[3]
-        while index < values.count {
-            carry |= (values[index].bitPattern & exponentMask) &+ exponentOne
-            index &+= 1
+        var sum = sums[0] + sums[1]
+        if index < values.count {
+            sum += values[index] - values[index]
         }
-        return carry & signBit == 0
+        return sum == 0
     }
-
-    /// The exponent field of a Double: all ones for infinities and NaNs.
-    private static let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
-    /// One in the exponent field's lowest bit.
-    private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
-    /// The sign bit, just above the exponent field.
-    private static let signBit: UInt64 = 0x8000_0000_0000_0000
 
     /// The first features of a frame, zero-padded when the dimension is smaller (a zero difference adds nothing).
     @inline(__always)
@@ -173,8 +181,17 @@ struct FrameStore: Sendable {
                 // A copy of the frame being added: pointing into its array during the whole step would cost
                 // reference counting on it.
                 frames[index].withUnsafeBufferPointer { frame in
-                    for feature in 0..<dimension {
-                        query.initializeElement(at: feature, to: frame[feature])
+                    let source = UnsafeRawPointer(frame.baseAddress!)
+                    let destination = UnsafeMutableRawPointer(query.baseAddress!)
+                    var offset = 0
+                    while offset &+ 16 <= dimension &* 8 {
+                        destination.storeBytes(
+                            of: source.loadUnaligned(fromByteOffset: offset, as: SIMD2<Double>.self),
+                            toByteOffset: offset, as: SIMD2<Double>.self)
+                        offset &+= 16
+                    }
+                    if offset < dimension &* 8 {
+                        query[dimension - 1] = frame[dimension - 1]
                     }
                 }
                 return body(

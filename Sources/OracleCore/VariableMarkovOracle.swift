@@ -187,11 +187,27 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     ///   `frames`); nothing is appended then.
     public mutating func append(contentsOf frames: [[Double]]) throws(OracleError) {
         guard !frames.isEmpty else { throw .emptyInput }
-        // One pass checks and stores every frame (nothing is stored on a bad one), then the states are built. The
-        // store takes the frames array as it is when it is empty, so only the structure reserves room here.
-        try store.appendFrames(frames)
+        guard inputCount == 0 else {
+            // One pass checks and stores every frame (nothing is stored on a bad one), then the states are built.
+            try store.appendFrames(frames)
+            structure.reserveCapacity(additionalStates: frames.count)
+            for _ in frames.indices {
+                addStateForStoredFrame()
+            }
+            return
+        }
+        // Into an empty oracle every frame is checked just before its state is built, when its construction reads
+        // it anyway (a separate pass would read every frame twice); a bad frame leaves the oracle empty again. The
+        // store takes the frames array as it is.
+        store.appendFrames(unchecked: frames)
         structure.reserveCapacity(additionalStates: frames.count)
-        for _ in frames.indices {
+        for index in frames.indices {
+            guard store.isValidFrame(at: index) else {
+                let error = store.error(forFrameAt: index)
+                structure = OracleStructure()
+                store = FrameStore(dimension: store.dimension, threshold: threshold)
+                throw error
+            }
             addStateForStoredFrame()
         }
     }
