@@ -65,7 +65,7 @@ struct FrameStore: Sendable {
         appendFrames(unchecked: newFrames)
     }
 
-    /// Appends frames that the caller checks with `isValidFrame(at:)` before using them (see `appendFrames(validated:)`).
+    /// Appends frames that `withMatcher` checks one by one (see `appendFrames(validated:)`).
     mutating func appendFrames(unchecked newFrames: [[Double]]) {
         if frames.isEmpty {
             frames = newFrames
@@ -74,30 +74,23 @@ struct FrameStore: Sendable {
         }
     }
 
-    /// Appends `frame` after checking its length and values; nothing is appended when it is bad.
-    ///
-    /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`, naming the frame `index`.
-    mutating func appendFrame(_ frame: [Double], index: Int) throws(OracleError) {
-        let dimension = dimension
-        guard frame.withUnsafeBufferPointer({ $0.count == dimension && Self.allFinite($0) }) else {
-            throw Self.error(for: frame, index: index, dimension: dimension)
-        }
+    /// Appends `frame` for `withMatcher` to check (see `appendFrames(unchecked:)`).
+    mutating func appendFrame(unchecked frame: [Double]) {
         frames.append(frame)
     }
 
-    /// True when the stored frame at `index` has `dimension` finite values.
-    func isValidFrame(at index: Int) -> Bool {
-        let dimension = dimension
-        return frames[index].withUnsafeBufferPointer { $0.count == dimension && Self.allFinite($0) }
+    /// Takes back the last frame appended.
+    mutating func removeLastFrame() {
+        frames.removeLast()
     }
 
-    /// The error for the stored frame at `index`, which `isValidFrame(at:)` rejected.
+    /// The error for the stored frame at `index`, which `withMatcher` found without `dimension` finite values.
     func error(forFrameAt index: Int) -> OracleError {
         Self.error(for: frames[index], index: index, dimension: dimension)
     }
 
-    /// The error for a frame that failed the checks of `appendFrame`.
-    private static func error(for frame: [Double], index: Int, dimension: Int) -> OracleError {
+    /// The error for a frame that does not have `dimension` finite values.
+    static func error(for frame: [Double], index: Int, dimension: Int) -> OracleError {
         guard frame.count == dimension else {
             return .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
         }
@@ -172,28 +165,20 @@ struct FrameStore: Sendable {
     }
 
     /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`) and `context`
-    /// (passed through rather than captured: a closure would capture a copy).
+    /// (passed through rather than captured: a closure would capture a copy). Returns nil without calling `body` when
+    /// the frame does not have `dimension` finite values.
     func withMatcher<Context, Result>(
         forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
-    ) -> Result {
+    ) -> Result? {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { query in
             frames.withUnsafeBufferPointer { frames in
-                // A copy of the frame being added: pointing into its array during the whole step would cost
-                // reference counting on it.
-                frames[index].withUnsafeBufferPointer { frame in
-                    let source = UnsafeRawPointer(frame.baseAddress!)
-                    let destination = UnsafeMutableRawPointer(query.baseAddress!)
-                    var offset = 0
-                    while offset &+ 16 <= dimension &* 8 {
-                        destination.storeBytes(
-                            of: source.loadUnaligned(fromByteOffset: offset, as: SIMD2<Double>.self),
-                            toByteOffset: offset, as: SIMD2<Double>.self)
-                        offset &+= 16
-                    }
-                    if offset < dimension &* 8 {
-                        query[dimension - 1] = frame[dimension - 1]
-                    }
+                // A copy of the frame being added (pointing into its array during the whole step would cost
+                // reference counting on it), checked on the way.
+                let valid = frames[index].withUnsafeBufferPointer { frame in
+                    frame.count == dimension
+                        && Self.copyFinite(from: frame.baseAddress!, to: query.baseAddress!, count: dimension)
                 }
+                guard valid else { return nil }
                 return body(
                     FrameMatcher(
                         frames: frames.baseAddress!, query: UnsafePointer(query.baseAddress!),
@@ -203,6 +188,41 @@ struct FrameStore: Sendable {
             }
         }
     }
+
+    /// Copies `count` values and tells whether none is infinite or NaN.
+    @inline(__always)
+    private static func copyFinite(
+        from source: UnsafePointer<Double>, to destination: UnsafeMutablePointer<Double>, count: Int
+    ) -> Bool {
+        // Adding one to the exponent field carries into the sign bit only when the field is all ones (infinity or
+        // NaN): integer operations on the copied bits, one test at the end.
+        typealias Bits = SIMD2<UInt64>
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(destination)
+        var carries = Bits()
+        var offset = 0
+        let end = count &* MemoryLayout<Double>.stride
+        while offset &+ MemoryLayout<Bits>.stride <= end {
+            let bits = from.loadUnaligned(fromByteOffset: offset, as: Bits.self)
+            to.storeBytes(of: bits, toByteOffset: offset, as: Bits.self)
+            carries |= (bits & exponentMask) &+ exponentOne
+            offset &+= MemoryLayout<Bits>.stride
+        }
+        var carry = carries[0] | carries[1]
+        if offset < end {
+            let bits = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            to.storeBytes(of: bits, toByteOffset: offset, as: UInt64.self)
+            carry |= (bits & exponentMask) &+ exponentOne
+        }
+        return carry & signBit == 0
+    }
+
+    /// The exponent field of a Double: all ones for infinities and NaNs.
+    private static let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
+    /// One in the exponent field's lowest bit.
+    private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
+    /// The sign bit, just above the exponent field.
+    private static let signBit: UInt64 = 0x8000_0000_0000_0000
 
     /// The first state of the label `nearestRepresentative(to:)` finds for the stored frame at `index`.
     func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
@@ -217,16 +237,22 @@ struct FrameStore: Sendable {
     /// first label on a tie), exactly as a scan of every representative in label order decides.
     func nearestRepresentative(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
         if let index { return index.nearest(to: query) }
+        let queryHead = Self.head(of: query, dimension: dimension)
         return frames.withUnsafeBufferPointer { frames in
             var best: (label: Int, distance: Double)?
             var bound = threshold
+            var limit = safeSquare(threshold)
             for (label, state) in representativeStates.enumerated() {
-                let distance = frames[state - 1].withUnsafeBufferPointer { frame in
-                    euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
+                let sum = frames[state - 1].withUnsafeBufferPointer { frame in
+                    squaredDistance(
+                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
                 }
+                guard sum <= limit else { continue }
+                let distance = sum.squareRoot()
                 if distance < bound {
                     best = (label, distance)
                     bound = distance
+                    limit = safeSquare(distance)
                 }
             }
             return best
@@ -356,20 +382,12 @@ struct FrameMatcher: TransitionMatcher {
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        typealias Head = FrameStore.Head
         var best = -1
         var bound = threshold
         var limit = safeSquare(threshold)
-        // `euclideanDistance(_:_:count:unlessAtLeast:)`, testing the partial sum after the leading four terms and
-        // then every four: partial sums never decrease, so this stops exactly where testing after every term would.
         for target in targets {
-            let sum = frames[target - 1].withUnsafeBufferPointer { frame -> Double in
-                let difference = queryHead - FrameStore.head(of: frame.baseAddress!, dimension: dimension)
-                let square = difference * difference
-                let sum = ((square[0] + square[1]) + square[2]) + square[3]
-                guard sum <= limit, dimension > Head.scalarCount else { return sum }
-                return addingSquaredDifferences(
-                    to: sum, query, frame.baseAddress!, features: Head.scalarCount..<dimension, unlessAbove: limit)
+            let sum = frames[target - 1].withUnsafeBufferPointer { frame in
+                squaredDistance(query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
             }
             guard sum <= limit else { continue }
             let distance = sum.squareRoot()
@@ -381,6 +399,25 @@ struct FrameMatcher: TransitionMatcher {
         }
         return best >= 0 ? best : nil
     }
+}
+
+/// The sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the query's first
+/// four, zero-padded), added in order, or a partial sum above `limit` as soon as one proves the sum is above it.
+///
+/// The sum of `euclideanDistance(_:_:count:unlessAtLeast:)` with the partial sum tested after the leading four terms
+/// and then every four: partial sums never decrease, so this stops exactly where testing after every term would.
+@inline(__always)
+func squaredDistance(
+    _ query: UnsafePointer<Double>, head: FrameStore.Head, _ frame: UnsafePointer<Double>, dimension: Int,
+    unlessAbove limit: Double
+) -> Double {
+    typealias Head = FrameStore.Head
+    let difference = head - FrameStore.head(of: frame, dimension: dimension)
+    let square = difference * difference
+    let sum = ((square[0] + square[1]) + square[2]) + square[3]
+    guard sum <= limit, dimension > Head.scalarCount else { return sum }
+    return addingSquaredDifferences(
+        to: sum, query, frame, features: Head.scalarCount..<dimension, unlessAbove: limit)
 }
 
 /// `sum` plus the squared differences of `features` of `first` and `second`, added in order; returned early, above

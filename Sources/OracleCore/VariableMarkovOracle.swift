@@ -169,8 +169,13 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
     @discardableResult
     public mutating func append(_ frame: [Double]) throws(OracleError) -> Int {
-        try store.appendFrame(frame, index: 0)
-        return addStateForStoredFrame()
+        // The frame is checked while its state is built; a bad one is taken back out.
+        store.appendFrame(unchecked: frame)
+        guard let state = addStateForStoredFrame() else {
+            store.removeLastFrame()
+            throw FrameStore.error(for: frame, index: 0, dimension: dimension)
+        }
+        return state
     }
 
     /// Appends one single-precision frame (each value converted exactly to Double) and returns its state.
@@ -196,19 +201,16 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             }
             return
         }
-        // Into an empty oracle every frame is checked just before its state is built, when its construction reads
-        // it anyway (a separate pass would read every frame twice); a bad frame leaves the oracle empty again. The
+        // Into an empty oracle every frame is checked while its state is built, when the construction reads it
+        // anyway (a separate pass would read every frame twice); a bad frame leaves the oracle empty again. The
         // store takes the frames array as it is.
         store.appendFrames(unchecked: frames)
         structure.reserveCapacity(additionalStates: frames.count)
-        for index in frames.indices {
-            guard store.isValidFrame(at: index) else {
-                let error = store.error(forFrameAt: index)
-                structure = OracleStructure()
-                store = FrameStore(dimension: store.dimension, threshold: threshold)
-                throw error
-            }
-            addStateForStoredFrame()
+        for index in frames.indices where addStateForStoredFrame() == nil {
+            let error = store.error(forFrameAt: index)
+            structure = OracleStructure()
+            store = FrameStore(dimension: store.dimension, threshold: threshold)
+            throw error
         }
     }
 
@@ -231,11 +233,12 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         }
     }
 
-    /// Construction of the state for the first stored frame that has none yet (spec §2).
+    /// Construction of the state for the first stored frame that has none yet (spec §2); nil, with nothing changed,
+    /// when that frame does not have `dimension` finite values.
     @discardableResult
-    private mutating func addStateForStoredFrame() -> Int {
+    private mutating func addStateForStoredFrame() -> Int? {
         let frameIndex = structure.stateCount - 1
-        let walk = Self.walk(&structure, &store, frameIndex: frameIndex)
+        guard let walk = Self.walk(&structure, &store, frameIndex: frameIndex) else { return nil }
         // At the root the targets are the first state of every label, in label order.
         let rootMatch = walk.reachedRoot ? store.nearestRepresentativeState(toFrameAt: frameIndex) : nil
         let insertion = structure.append(after: walk, rootMatch: rootMatch)
@@ -245,11 +248,12 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         return insertion.state
     }
 
-    /// Step 2 of the construction for the stored frame at `frameIndex`, up to the root. Both are only read; they are
-    /// `inout` so that nothing is copied on the way (a copy of either costs reference counting on every array).
+    /// Step 2 of the construction for the stored frame at `frameIndex`, up to the root, or nil for a frame without
+    /// `dimension` finite values. Both are only read; they are `inout` so that nothing is copied on the way (a copy
+    /// of either costs reference counting on every array).
     private static func walk(
         _ structure: inout OracleStructure, _ store: inout FrameStore, frameIndex: Int
-    ) -> OracleStructure.Walk {
+    ) -> OracleStructure.Walk? {
         store.withMatcher(forFrameAt: frameIndex, passing: &structure) { matcher, structure in structure.walk(matcher) }
     }
 
