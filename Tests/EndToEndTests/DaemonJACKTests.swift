@@ -102,11 +102,8 @@ struct DaemonJACKTests {
         let jack = try DummyJACKServer(period: 256)
         defer { jack.shutDown() }
         let setup = try CommandRunner()
-        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
         let models = setup.home.appendingPathComponent("models").path
-        #expect(
-            try setup.run(["train", recording, "-o", "minuet", "--models-dir", models, "--threshold", "0.6"]).status
-                == 0)
+        #expect(try setup.trainDemo(into: models).status == 0)
         let daemon = try DaemonHarness(
             configuration: Self.configuration(server: jack.name, model: "minuet").replacingOccurrences(
                 of: "audio:", with: "paths: {models: \(models)}\naudio:"))

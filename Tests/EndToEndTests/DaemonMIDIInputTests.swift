@@ -53,9 +53,8 @@ struct DaemonMIDIInputTests {
     /// MIDI input connected by pattern to the keyboard peer; learning on, every onset answered at once.
     static func startDaemon(server: String, audio: Bool) throws -> (DaemonHarness, CommandRunner) {
         let setup = try CommandRunner()
-        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
         let models = setup.home.appendingPathComponent("models").path
-        let trained = try setup.run(["train", recording, "-o", "minuet", "--models-dir", models, "--threshold", "0.6"])
+        let trained = try setup.trainDemo(into: models)
         try #require(trained.status == 0)
         let configuration = """
             paths: {models: \(models)}

@@ -291,20 +291,8 @@ struct DaemonSetlistJACKTests {
         let jack = try DummyJACKServer(period: 256)
         defer { jack.shutDown() }
         // The recorder exists before the daemon, which connects to it at start: the first patch is captured too.
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        recorder.arguments = [
-            "python3",
-            CommandRunner.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/jack_record.py").path,
-            jack.name, "10",
-        ]
-        let output = Pipe()
-        let ready = Pipe()
-        recorder.standardOutput = output
-        recorder.standardError = ready
-        try recorder.run()
-        defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
-        _ = ready.fileHandleForReading.availableData  // "READY" once the port exists
+        let recorder = try JACKMIDIRecorder(server: jack.name, seconds: 10)
+        defer { recorder.stop() }
         let daemon = try DaemonHarness(
             configuration: """
                 audio: {backend: jack, jack: {server: \(jack.name), connect: []}}
@@ -320,10 +308,7 @@ struct DaemonSetlistJACKTests {
         let next = try daemon.timed(["/hal/setlist/next"], gap: 0.5)
         #expect(next.first?.reply == "/hal/done", "\(next.first?.arguments ?? [])")
         #expect(daemon.terminate().status == 0)
-        recorder.waitUntilExit()
-        let events =
-            (try? JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [[Int]])
-            ?? []
+        let events = recorder.events()
         let dump = "\(events.prefix(60))"
 
         // Program changes only on the melody channel (3 → wire 2): Opening's 41 and Ballad's 1.

@@ -131,11 +131,8 @@ struct DaemonTests {
         let daemon = try DaemonHarness()
         defer { daemon.cleanUp() }
         try #require(daemon.port > 0)
-        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
         let models = daemon.runner.home.appendingPathComponent(".local/share/musichal/models").path
-        #expect(
-            try daemon.runner.run(["train", recording, "-o", "minuet", "--models-dir", models, "--threshold", "0.6"])
-                .status == 0)
+        #expect(try daemon.runner.trainDemo(into: models).status == 0)
         #expect(try daemon.python(["/hal/model/list"]).first?.1.contains { $0 as? String == "minuet" } == true)
         let loaded = try daemon.python(["/hal/model/load,s:minuet"], wait: 3)
         #expect(loaded.contains { $0.0 == "/hal/done" })

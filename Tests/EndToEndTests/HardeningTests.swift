@@ -113,11 +113,8 @@ struct HardeningTests {
         let daemon = try DaemonHarness()
         defer { daemon.cleanUp() }
         try #require(daemon.port > 0)
-        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
         let models = daemon.runner.home.appendingPathComponent(".local/share/musichal/models").path
-        #expect(
-            try daemon.runner.run(["train", recording, "-o", "minuet", "--models-dir", models, "--threshold", "0.6"])
-                .status == 0)
+        #expect(try daemon.runner.trainDemo(into: models).status == 0)
         #expect(try daemon.python(["/hal/model/load,s:minuet"], wait: 3).contains { $0.0 == "/hal/done" })
         let result = try Self.python("model_fuzz.py", [String(daemon.port), models, "minuet", "1000", "3"])
         print("model fuzz: \(result["kinds"] ?? [:]); failed \(result["failed"] ?? 0), loaded \(result["loaded"] ?? 0)")
@@ -135,20 +132,8 @@ struct HardeningTests {
         defer { jack.shutDown() }
         // A recorder that exists before the daemon starts: the daemon connects to it at start, so its very first
         // messages are captured.
-        let recorder = Process()
-        recorder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        recorder.arguments = [
-            "python3",
-            CommandRunner.packageRoot.appendingPathComponent("Tests/EndToEndTests/Peers/jack_record.py").path,
-            jack.name, "12",
-        ]
-        let output = Pipe()
-        let ready = Pipe()
-        recorder.standardOutput = output
-        recorder.standardError = ready
-        try recorder.run()
-        defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
-        _ = ready.fileHandleForReading.availableData  // "READY" once the port exists
+        let recorder = try JACKMIDIRecorder(server: jack.name, seconds: 12)
+        defer { recorder.stop() }
         let configuration = """
             audio: {backend: jack, jack: {server: \(jack.name), connect: []}}
             midi: {backend: jack, jack: {connect: ["recorder:midi_in"]}}
@@ -162,10 +147,7 @@ struct HardeningTests {
         let second = try DaemonHarness(configuration: configuration)
         defer { second.cleanUp() }
         #expect(second.notify.wait(for: "READY=1") != nil)
-        recorder.waitUntilExit()
-        let events =
-            (try? JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [[Int]])
-            ?? []
+        let events = recorder.events()
         // CC123 (All Notes Off) and CC120 (All Sound Off) on channel 1, once per start: at least two of each.
         let allNotesOff = events.filter { $0.count == 4 && $0[1] == 0xB0 && $0[2] == 123 }.count
         let allSoundOff = events.filter { $0.count == 4 && $0[1] == 0xB0 && $0[2] == 120 }.count
