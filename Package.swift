@@ -30,7 +30,11 @@ let package = Package(
         // MARK: Pure core
         .target(name: "MusicHalCore"),
         .target(name: "RealtimeSupport", dependencies: ["MusicHalCore"]),
-        .target(name: "AudioFeatures", dependencies: ["MusicHalCore", realModule]),
+        .target(
+            name: "AudioFeatures", dependencies: ["MusicHalCore", realModule],
+            // Unoptimized, the listener's SIMD loops are many times slower (a whole analysis 8x): debug builds,
+            // and so the tests (the freewheel soak above all), optimize this module.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "OracleCore", dependencies: ["MusicHalCore", realModule]),
         .target(name: "MIDICore", dependencies: ["MusicHalCore"]),
         .target(name: "NeuralFeatures", dependencies: ["MusicHalCore", realModule]),

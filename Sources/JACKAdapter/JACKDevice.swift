@@ -33,6 +33,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
     private let control = Mutex(Control())
     private let stopRequested = Atomic<Bool>(false)
     private let sampleRateBits = Atomic<UInt64>(0)
+    private let handOff = FreewheelHandOff()
 
     /// Creates a device; checks the configuration (names, connection patterns) but connects nothing yet.
     public init(
@@ -54,8 +55,23 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
     /// Frames processed so far on the stream clock (the first frame of the next cycle).
     public var streamFrame: FrameTime { clock.nextFrame.load(ordering: .relaxed) }
 
-    /// MIDI messages discarded because no MIDI port exists or a port's JACK buffer was full.
+    /// MIDI messages discarded because no MIDI port exists, a port's JACK buffer was full, or they were due before
+    /// the stream restarted (meant for a server that went away).
     public var droppedMIDIMessages: UInt64 { clock.droppedMIDIMessages.load(ordering: .relaxed) }
+
+    /// True while the server freewheels; the process callback then keeps in step with the engine (see
+    /// `engineCaughtUp(through:)`).
+    public var isFreewheeling: Bool {
+        control.withLock { $0.session?.freewheeling.load(ordering: .relaxed) ?? false }
+    }
+
+    /// Freewheel cycles that gave up waiting for the engine (it took longer than half a second).
+    public var freewheelStalls: UInt64 { handOff.stalls.load(ordering: .relaxed) }
+
+    /// The engine has processed every input block through `frame` and pushed every MIDI message due in the
+    /// period after it (`FrameTime.max`: it stopped). While the server freewheels, each cycle waits for this
+    /// before writing its MIDI; in real time nothing waits for it.
+    public func engineCaughtUp(through frame: FrameTime) { handOff.engineConsumed(through: frame) }
 
     /// Full names of the client's ports while connected (inputs, then MIDI outputs), e.g. `musichal:in_1`.
     public var portNames: (audioInputs: [String], midiOutputs: [String]) {
@@ -92,6 +108,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 $0.state = .running
             }
             if !applyConnections(session, firstTime: true) { session.portsAppeared.store(true, ordering: .releasing) }
+            session.openInput()
             logger.info(
                 "JACK client active",
                 metadata: [
@@ -140,7 +157,8 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
 
     private func openSession() throws(JACKError) -> JACKSession {
         let session = try JACKSession(
-            configuration: configuration, bridge: bridge, clock: clock, supervisorSignal: supervisorSignal)
+            configuration: configuration, bridge: bridge, clock: clock, supervisorSignal: supervisorSignal,
+            handOff: handOff)
         let previousRate = sampleRate
         sampleRateBits.store(session.sampleRate.bitPattern, ordering: .relaxed)
         if previousRate != 0 && previousRate != session.sampleRate {
@@ -234,6 +252,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 if !applyConnections(session, firstTime: true) {
                     session.portsAppeared.store(true, ordering: .releasing)
                 }
+                session.openInput()
                 let seconds = Double(monotonicNanoseconds() - lostAt) / 1e9
                 logger.info(
                     "JACK client active again",

@@ -89,19 +89,10 @@ final class EngineLoop: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
-        var wasRunning = true
+        var streamStarts = device?.bridge.counters.streamStarts ?? 0
         while running.load(ordering: .acquiring) {
             wake.wait(milliseconds: 10)
             let now = engine.currentFrame
-            // After the output reconnects, flush: the synth may have kept notes the old connection began.
-            if let device {
-                let isRunning = device.state == .running
-                if isRunning && !wasRunning {
-                    logger.notice("audio device back: sending a panic")
-                    send(engine.panic(at: now))
-                }
-                wasRunning = isRunning
-            }
             for batch in commands.drain() {
                 for command in batch { send(engine.apply(command, at: now)) }
             }
@@ -110,6 +101,14 @@ final class EngineLoop: @unchecked Sendable {
             var period: FrameTime = 256
             if let device {
                 while device.bridge.input.pop(into: &block) {
+                    // The first block of a new stream (the device reconnected): flush before anything else goes
+                    // out. The synth may have kept notes the old connection began, and notes scheduled for the
+                    // outage must not come out in a burst.
+                    if device.bridge.counters.streamStarts != streamStarts {
+                        streamStarts = device.bridge.counters.streamStarts
+                        logger.notice("audio stream restarted: sending a panic")
+                        send(engine.panic(at: block.startFrame))
+                    }
                     let activity = engine.process(block)
                     recorder?.heard(activity.events)
                     period = FrameTime(max(1, block.frameCount))
@@ -119,6 +118,8 @@ final class EngineLoop: @unchecked Sendable {
                 _ = engine.advance(to: FrameTime(elapsed * sampleRate))
             }
             send(engine.popDue(before: engine.currentFrame + period))
+            // A freewheeling device waits for this before writing the next cycle's MIDI.
+            device?.engineCaughtUp(through: engine.currentFrame)
             let requests = snapshotRequests.withLock { requests in
                 let taken = requests
                 requests.removeAll()
@@ -134,6 +135,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         // Shutdown: everything off, then leave the device one cycle to send it.
         send(engine.panic(at: engine.currentFrame))
+        device?.engineCaughtUp(through: .max)
         publish()
         for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
         finished.signal()
