@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "OracleCore", dependencies: ["MusicHalCore", realModule]),
         .target(name: "MIDICore", dependencies: ["MusicHalCore"]),
         .target(name: "NeuralFeatures", dependencies: ["MusicHalCore", realModule]),
-        .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore"]),
+        .target(name: "ModelFormat", dependencies: ["MusicHalCore", "OracleCore", "NeuralFeatures"]),
         .target(
             name: "Improviser",
             dependencies: [
@@ -120,12 +120,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ALSAAdapterTests", dependencies: ["ALSAAdapter", "RealtimeSupport", "MusicHalCore", "MIDICore"]),
-        .testTarget(name: "ModelFormatTests", dependencies: ["ModelFormat", "MusicHalCore", "OracleCore"]),
+        .testTarget(
+            name: "ModelFormatTests", dependencies: ["ModelFormat", "MusicHalCore", "OracleCore", "NeuralFeatures"]),
         .testTarget(
             name: "ImproviserTests",
             dependencies: [
                 "Improviser", "MusicHalCore", "AudioFeatures", "OracleCore", "MIDICore", "ModelFormat", "Training",
-                "TestSignals",
+                "TestSignals", "NeuralFeatures",
             ]
         ),
         .testTarget(
@@ -144,9 +145,17 @@ let package = Package(
         ),
         .testTarget(
             name: "MusicHalAppTests",
-            dependencies: ["MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore"]
+            dependencies: [
+                "MusicHalApp", "MusicHalCore", "MIDICore", "ModelFormat", "Improviser", "OracleCore", "NeuralFeatures",
+                "AudioFeatures", "AudioFileAdapter", "SampleRateAdapter", "FFTWAdapter", "RealtimeSupport", "Training",
+                "TestSignals",
+            ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["musichal", "MIDICore", "MusicHalCore"], exclude: ["Peers"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["musichal", "MIDICore", "MusicHalCore", "TestSignals", "AudioFileAdapter"],
+            exclude: ["Peers"]
+        ),
     ]
 )
 

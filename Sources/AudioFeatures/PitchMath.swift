@@ -16,8 +16,12 @@ public enum PitchMath {
 
     /// Note name such as `C4` or `F#5` for a MIDI note number.
     public static func noteName(_ midiNote: Int) -> String {
-        let names = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
         let octave = (midiNote < 0 ? (midiNote - 11) / 12 : midiNote / 12) - 1
-        return names[pitchClass(midiNote)] + String(octave)
+        return pitchClassName(midiNote) + String(octave)
+    }
+
+    /// Name of a pitch class (sharps): `C`, `C#`, ... `B`.
+    public static func pitchClassName(_ pitchClass: Int) -> String {
+        ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"][Self.pitchClass(pitchClass)]
     }
 }

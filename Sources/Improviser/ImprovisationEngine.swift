@@ -37,6 +37,8 @@ public final class ImprovisationEngine {
     public private(set) var transportRunning = true
     /// Name of the loaded model, if any.
     public private(set) var modelName: String?
+    /// Counts model replacements, so a helper tied to the model (the neural tokenizer) can notice one.
+    public private(set) var modelGeneration = 0
     /// Frames from the last onset's block reaching the engine to its answer being scheduled (the engine's own
     /// share of the latency; zero when the answer is scheduled in the same pass).
     public private(set) var lastAnswerLatencyFrames: FrameTime = 0
@@ -80,6 +82,7 @@ public final class ImprovisationEngine {
     public func replaceModel(_ model: MusicHalModel?, at frame: FrameTime) -> [TimedMIDIMessage] {
         let flush = scheduler.panic(at: frame)
         improviser.load(model)
+        modelGeneration += 1
         return flush
     }
 
@@ -94,6 +97,16 @@ public final class ImprovisationEngine {
 
     /// Turns learning from the input on or off.
     public func setLearning(_ on: Bool) { improviser.isLearning = on }
+
+    /// Says whether live neural tokens are arriving (off: the agent uses the traditional features alone).
+    public func setNeuralTokensLive(_ on: Bool) {
+        if improviser.neuralTokensLive != on { improviser.neuralTokensLive = on }
+    }
+
+    /// Hands the agent the neural token of the input event that began at `onset` (nil: none in time).
+    public func hearToken(_ token: Int?, forEventAt onset: FrameTime) {
+        improviser.hearToken(token, forEventAt: onset)
+    }
 
     /// Processes one input block: perception, tracking, decisions; new notes go to the schedule.
     public func process(_ block: AudioBlock) -> EngineActivity {

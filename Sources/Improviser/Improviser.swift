@@ -28,6 +28,19 @@ import RealModule
 /// second; after three seconds of silence the agent plays on its own at `initiative × 0.4` phrases per second.
 /// With `give_space` 0 and `density` 1 the agent answers every onset immediately. Whatever the parameters, no
 /// more than `2 + 10 × density` notes start in any second (the density ceiling).
+///
+/// Neural tokens: when the model has a vocabulary and live tokens arrive (`neuralTokensLive`), the input is also
+/// followed through a symbolic factor oracle over the corpus tokens, and `imitate` starts from that match. In
+/// `imitate` the token is a constraint like the pitch class: once the musician's tokens of the last ten seconds
+/// cover at least 16 corpus events, only those events are candidates (weighted by how much each token was used);
+/// `contrast` weights candidates against the musician's tokens. When tokens stop (the encoder is degraded),
+/// everything falls back to the traditional features.
+///
+/// Harmony: the input's chroma feeds a key and chord tracker (with hysteresis; `/hal/chord` overrides the chord).
+/// Each mode may snap its notes to the current chord or scale (`snapTargets`; by default only `lead` snaps, to
+/// the scale). Motifs: the agent remembers its own melody phrases and, every 30-60 s when `initiative` lets it,
+/// recalls one varied (transposed, inverted, augmented or diminished) instead of a new phrase. Arc: a
+/// performance arc scales density, initiative and velocity over a set duration, and is silent after its end.
 public struct Improviser: Sendable {
     /// Sample rate of the stream clock the agent works on.
     public let sampleRate: Double
@@ -47,6 +60,20 @@ public struct Improviser: Sendable {
     public private(set) var trackedState: Int?
     /// The key of the recent input, when there is enough of it.
     public private(set) var inputKey: MusicalKey?
+    /// Where the musician is in the memory by neural tokens, if known.
+    public private(set) var tokenTrackedState: Int?
+    /// The key and chord of the input (or the performer's override).
+    public private(set) var harmony: HarmonyTracker
+    /// Per mode, what its notes snap to.
+    public var snapTargets: [ImproviserMode: SnapTarget] = [.imitate: .off, .lead: .scale, .contrast: .off]
+    /// The agent's own phrases, recalled as varied motifs.
+    public private(set) var motifs: MotifMemory
+    /// The performance arc, when one is running.
+    public private(set) var arc: PerformanceArc?
+    /// Whether live neural tokens are arriving; off, the agent uses the traditional features alone.
+    public var neuralTokensLive = false {
+        didSet { if !neuralTokensLive { resolvePendingTokens(all: true) } }
+    }
 
     private struct HeardNote: Sendable {
         var frame: FrameTime
@@ -60,6 +87,9 @@ public struct Improviser: Sendable {
     }
 
     private var heard: [HeardNote] = []
+    /// Onset of the first input event of the current run the memory matched, and the end of the latest event.
+    private var matchRunStart: FrameTime?
+    private var lastHeardEnd: FrameTime?
     private var lastOnset: FrameTime?
     private var gapAnswered = true
     private var tracker = OracleTracker()
@@ -72,6 +102,14 @@ public struct Improviser: Sendable {
     private var corpusHistogram = [Double](repeating: 0, count: 12)
     private var pitchedStates: [Int] = []
     private var modelTimeScale = 1.0
+    private var tokenOracle: FactorOracle?
+    /// Corpus events per token (kept as tokens are learned).
+    private var corpusTokenUsage: [Int] = []
+    private var tokenTracker = OracleTracker()
+    private var heardTokens: [(frame: FrameTime, token: Int)] = []
+    private var latestTokenOnset: FrameTime?
+    /// Learned events waiting for their token (live onset, corpus index, token once known; −1 for none).
+    private var pendingTokens: [(onset: FrameTime, event: Int, token: Int?)] = []
 
     /// Weights of the playing modes `auto` chooses from.
     public static let autoWeights: [(ImproviserMode, Double)] = [(.imitate, 0.5), (.lead, 0.3), (.contrast, 0.2)]
@@ -85,6 +123,8 @@ public struct Improviser: Sendable {
         self.parameters = parameters
         self.mode = mode
         activeMode = mode == .auto ? .imitate : mode
+        harmony = HarmonyTracker(sampleRate: sampleRate)
+        motifs = MotifMemory(sampleRate: sampleRate)
         melody = VoiceState(navigator: OracleNavigator(seed: seed))
         bass = VoiceState(navigator: OracleNavigator(seed: seed &+ 0x9E37_79B9))
         random = SeededRandomGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
@@ -102,7 +142,21 @@ public struct Improviser: Sendable {
         modelTimeScale = model.map { sampleRate / $0.metadata.analysisSampleRate } ?? 1
         pitchedStates = []
         corpusHistogram = [Double](repeating: 0, count: 12)
+        tokenTracker = OracleTracker()
+        tokenTrackedState = nil
+        heardTokens = []
+        latestTokenOnset = nil
+        pendingTokens = []
+        tokenOracle = nil
+        corpusTokenUsage = []
         guard let model else { return }
+        if let vocabulary = model.vocabulary {
+            var oracle = FactorOracle()
+            oracle.reserveCapacity(vocabulary.tokens.count)
+            oracle.append(contentsOf: vocabulary.tokens.map { Self.symbol(of: $0, vocabularySize: vocabulary.size) })
+            tokenOracle = oracle
+            corpusTokenUsage = vocabulary.usage
+        }
         for (index, event) in model.events.enumerated() {
             guard let note = event.midiNote else { continue }
             pitchedStates.append(index + 1)
@@ -133,10 +187,23 @@ public struct Improviser: Sendable {
         heard.append(HeardNote(frame: event.onsetFrame, pitch: event.midiNote))
         forgetOldInput(now: now)
         updateInputKey()
+        if event.features.values.count >= 12 {
+            harmony.observe(
+                chroma: event.features.values.prefix(12), bass: event.pitches.min().map(PitchMath.pitchClass),
+                at: event.onsetFrame, weight: max(0.05, Double(event.durationFrames) / sampleRate))
+        }
         guard var memory = model else { return }
         let frame = event.features.values.map(Double.init)
         guard frame.count == memory.oracle.dimension else { return }
-        trackedState = tracker.observe(frame, in: memory.oracle).state
+        let tracked = tracker.observe(frame, in: memory.oracle)
+        trackedState = tracked.state
+        lastHeardEnd = event.offsetFrame
+        switch tracked.move {
+        case .forward, .hold: if matchRunStart == nil { matchRunStart = event.onsetFrame }
+        case .suffix, .reentry: matchRunStart = event.onsetFrame
+        case .lost: matchRunStart = nil
+        case .ignored: break
+        }
         if isLearning {
             // The corpus keeps its own clock: store the event in model frames.
             var learned = event
@@ -146,14 +213,80 @@ public struct Improviser: Sendable {
             if (try? memory.learn([learned])) != nil {
                 model = memory
                 if learned.midiNote != nil { pitchedStates.append(memory.oracle.inputCount) }
+                if let size = memory.vocabulary?.size {
+                    if neuralTokensLive {
+                        pendingTokens.append((event.onsetFrame, memory.events.count - 1, nil))
+                        resolvePendingTokens(all: false)
+                    } else {
+                        tokenOracle?.append(size)
+                    }
+                }
             }
         }
+    }
+
+    /// Hears the neural token of the input event that began at `onset` (nil when the encoder had none). Tokens
+    /// arrive after their events, possibly out of order.
+    public mutating func hearToken(_ token: Int?, forEventAt onset: FrameTime) {
+        if let index = pendingTokens.firstIndex(where: { $0.onset == onset }) {
+            pendingTokens[index].token = token ?? NeuralVocabulary.noToken
+            resolvePendingTokens(all: false)
+        }
+        guard let token, let oracle = tokenOracle, let size = model?.vocabulary?.size, (0..<size).contains(token),
+            latestTokenOnset.map({ onset > $0 }) ?? true
+        else { return }
+        latestTokenOnset = onset
+        heardTokens.append((onset, token))
+        tokenTrackedState = tokenTracker.observe(symbol: token, in: oracle).state
+    }
+
+    /// Writes known tokens of learned events into the memory in corpus order, and extends the token oracle with
+    /// them; `all` (or a backlog beyond 64 events) gives up waiting for the rest.
+    private mutating func resolvePendingTokens(all: Bool) {
+        guard var memory = model, let size = memory.vocabulary?.size else {
+            pendingTokens.removeAll()
+            return
+        }
+        var changed = false
+        while let first = pendingTokens.first, first.token != nil || all || pendingTokens.count > 64 {
+            pendingTokens.removeFirst()
+            let token = first.token ?? NeuralVocabulary.noToken
+            if token != NeuralVocabulary.noToken, corpusTokenUsage.indices.contains(token) {
+                memory.setToken(token, ofEvent: first.event)
+                corpusTokenUsage[token] += 1
+                changed = true
+            }
+            tokenOracle?.append(Self.symbol(of: token, vocabularySize: size))
+        }
+        if changed { model = memory }
+    }
+
+    /// The token oracle's symbol for a token: events without one share the extra symbol `vocabularySize`.
+    private static func symbol(of token: Int, vocabularySize: Int) -> Int {
+        token >= 0 && token < vocabularySize ? token : vocabularySize
+    }
+
+    /// Corpus events whose token is one of `tokens`.
+    private func coveredEvents(byTokens tokens: Dictionary<Int, Double>.Keys) -> Int {
+        tokens.reduce(0) { $0 + (corpusTokenUsage.indices.contains($1) ? corpusTokenUsage[$1] : 0) }
+    }
+
+    /// Weight of each token by how much the musician used it in the last ten seconds (1 for the most used).
+    private func inputTokenWeights() -> [Int: Double]? {
+        guard neuralTokensLive, tokenOracle != nil, !heardTokens.isEmpty else { return nil }
+        var counts: [Int: Double] = [:]
+        for heard in heardTokens { counts[heard.token, default: 0] += 1 }
+        let peak = counts.values.max() ?? 1
+        return counts.mapValues { $0 / peak }
     }
 
     private mutating func forgetOldInput(now: FrameTime) {
         let horizon = FrameTime(10 * sampleRate)
         if now > horizon, let index = heard.firstIndex(where: { $0.frame + horizon >= now }), index > 0 {
             heard.removeFirst(index)
+        }
+        if now > horizon, let index = heardTokens.firstIndex(where: { $0.frame + horizon >= now }), index > 0 {
+            heardTokens.removeFirst(index)
         }
     }
 
@@ -169,15 +302,47 @@ public struct Improviser: Sendable {
         return histogram
     }
 
+    // MARK: Harmony and the arc
+
+    /// Overrides the heard chord with `chord` from `frame` for `seconds`.
+    public mutating func overrideChord(_ chord: ChordName, at frame: FrameTime, seconds: Double) {
+        harmony.override(chord, from: frame, durationFrames: FrameTime(max(0, seconds) * sampleRate))
+    }
+
+    /// Ends a chord override.
+    public mutating func clearChordOverride() { harmony.clearOverride() }
+
+    /// Starts a performance arc of `minutes` at `frame`; `learned` follows the model's loudness contour (from
+    /// training) when it has one.
+    public mutating func startArc(minutes: Double, at frame: FrameTime, learned: Bool = false)
+        throws(MusicianshipError)
+    {
+        var contour: LoudnessContour?
+        if learned, let values = model?.metadata.parameters["loudness_contour_db"] {
+            let levels = values.split(separator: ",").compactMap { Double($0) }
+            contour = try LoudnessContour(levelsDB: levels)
+        }
+        arc = try PerformanceArc(startFrame: frame, minutes: minutes, sampleRate: sampleRate, contour: contour)
+    }
+
+    /// Stops the arc: the agent plays at its parameters' level again.
+    public mutating func stopArc() { arc = nil }
+
     // MARK: Deciding
 
     /// Called as the stream advances (every block): takes the turn-taking decisions and returns the phrases to
     /// play from `now`.
     public mutating func tick(now: FrameTime) -> [Phrase] {
         resolveAutoMode(now: now)
+        harmony.advance(to: now)
         guard activeMode != .listen, model != nil, !pitchedStates.isEmpty, now >= nextDecision else { return [] }
         let step = 0.05
         nextDecision = now + FrameTime(step * sampleRate)
+        // The arc shapes how much the agent does; after its end, it is silent.
+        let activity = arc?.activity(at: now) ?? 1
+        guard activity > 0 else { return [] }
+        let density = parameters.density * activity
+        let initiative = parameters.initiative * activity
         let silence = lastOnset.map { Double(now - min(now, $0)) / sampleRate } ?? .infinity
         let gap = 0.25 + parameters.giveSpace
         var phrases: [Phrase] = []
@@ -185,23 +350,26 @@ public struct Improviser: Sendable {
             var reason: String?
             if silence >= gap && silence < 3 && !gapAnswered {
                 gapAnswered = true
-                if random.nextUnit() < parameters.density {
+                if random.nextUnit() < density {
                     reason = "answers in the gap after the musician's phrase (\(format(silence)) s of space)"
                 }
             } else if silence < gap && !answersEveryOnset {
-                let rate = parameters.density * (1 - parameters.giveSpace) * 0.5
+                let rate = density * (1 - parameters.giveSpace) * 0.5
                 if random.nextUnit() < 1 - Double.exp(-rate * step) {
                     reason = "plays along while the musician plays (give_space \(format(parameters.giveSpace)))"
                 }
             } else if silence >= 3 {
-                let rate = parameters.initiative * 0.4
+                let rate = initiative * 0.4
                 if random.nextUnit() < 1 - Double.exp(-rate * step) {
                     reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
                 }
             }
-            if let reason, let phrase = makePhrase(voice: .melody, at: now, reason: reason) {
+            if let reason,
+                let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
+                    ?? makePhrase(voice: .melody, at: now, reason: reason)
+            {
                 phrases.append(phrase)
-                if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * parameters.density,
+                if now >= bass.busyUntil, random.nextUnit() < 0.3 + 0.4 * density,
                     let line = makePhrase(voice: .bass, at: now, reason: "supports the melody's phrase from below")
                 {
                     phrases.append(line)
@@ -232,6 +400,37 @@ public struct Improviser: Sendable {
         autoUntil = now + FrameTime((15 + 30 * random.nextUnit()) * sampleRate)
     }
 
+    /// A varied motif of the agent's own instead of a new phrase, when the motif memory's timing and the
+    /// initiative allow it.
+    private mutating func recallMotif(at frame: FrameTime, initiative: Double, reason: String) -> Phrase? {
+        let register = parameters.register(of: .melody)
+        guard let recalled = motifs.recall(at: frame, register: register, initiative: initiative, random: &random)
+        else { return nil }
+        var notes = recalled.notes.map { note in
+            var shaped = note
+            shaped.velocity = scaledVelocity(note.velocity, at: note.startFrame, alreadyScaled: true)
+            return shaped
+        }
+        notes = applyDensityCeiling(notes)
+        guard !notes.isEmpty, let end = notes.map(\.endFrame).max() else { return nil }
+        melody.busyUntil = end
+        var phrase = Phrase(
+            notes: notes, steps: [], voice: .melody, mode: activeMode == .listen ? .imitate : activeMode,
+            transposition: recalled.transposition, matchedState: nil,
+            reason: "motif: \(recalled.reason), when it \(reason.prefix(1).lowercased() + reason.dropFirst())")
+        phrase.constraints = [
+            "register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"
+        ]
+        if let arc { phrase.constraints.append(arcConstraint(arc, at: frame)) }
+        return phrase
+    }
+
+    private func arcConstraint(_ arc: PerformanceArc, at frame: FrameTime) -> String {
+        let state = arc.state(at: frame)
+        return "performance arc: \(state.phase) at \(Int((state.progress * 100).rounded()))%, activity "
+            + "\(format(state.activity)), velocity ×\(format(state.velocityScale))"
+    }
+
     // MARK: Making phrases
 
     /// Builds a phrase for `voice` starting at `frame`, walking the oracle as the active mode asks. Pitches,
@@ -257,10 +456,30 @@ public struct Improviser: Sendable {
         var rhythmScale = 1.0
         var start: Int?
         var matched: Int?
+        var constraints = [
+            "register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"
+        ]
+        var inputSpan = heard.first.map { first in first.frame...(lastHeardEnd ?? first.frame) }
+        var matchedBy = "features"
+        let tokenWeights = inputTokenWeights()
+        var tokenPreference: ((Double) -> Double?)?
         switch playing {
         case .imitate, .listen, .auto:
-            matched = trackedState
-            start = voice == .melody ? trackedState : (trackedState ?? melody.state)
+            let byTokens = tokenWeights != nil && tokenTrackedState != nil
+            let tracked = byTokens ? tokenTrackedState : trackedState
+            matched = tracked
+            matchedBy = byTokens ? "tokens" : "features"
+            if !byTokens, let runStart = matchRunStart, let end = lastHeardEnd, runStart <= end {
+                inputSpan = runStart...end
+            }
+            start = voice == .melody ? tracked : (tracked ?? melody.state)
+            if let tokenWeights, coveredEvents(byTokens: tokenWeights.keys) >= 16 {
+                tokenPreference = { $0 > 0 ? 0.2 + 0.8 * $0 : nil }
+                constraints.append("only neural tokens heard in the last 10 s: \(tokenWeights.keys.sorted())")
+            } else if tokenWeights != nil {
+                tokenPreference = { 0.2 + 0.8 * $0 }
+                constraints.append("neural tokens weighted by the input's use")
+            }
             if let inputMedian, voice == .melody { centre = inputMedian }
             // Stay in the musician's harmonic world: once enough is heard, only the pitch classes they use,
             // weighted by how much they use them.
@@ -278,6 +497,8 @@ public struct Improviser: Sendable {
             }
             let density = inputDensity()
             rhythmScale = density > 3 ? 1.8 : (density < 1.5 ? 0.6 : 1)
+            tokenPreference = { 1 - 0.8 * $0 }
+            if tokenWeights != nil { constraints.append("neural tokens the input uses are avoided") }
         case .lead:
             start = (voice == .melody ? melody.state : bass.state) ?? melody.state
             navigation.continuity = max(parameters.continuity, 0.9)
@@ -287,6 +508,33 @@ public struct Improviser: Sendable {
             }
         }
         if voice == .bass { rhythmScale *= 2 }
+        if let allowedClasses {
+            let names = allowedClasses.sorted().map { PitchMath.pitchClassName($0) }.joined(separator: " ")
+            constraints.append(
+                playing == .lead
+                    ? "kept in the input's key (\(inputKey.map { "\($0)" } ?? "?")): \(names)"
+                    : "only pitch classes heard in the last 10 s: \(names)")
+        }
+        if classWeight != nil {
+            constraints.append(
+                playing == .contrast
+                    ? "pitch classes the input uses are avoided" : "pitch classes weighted by the input's use")
+        }
+        if transposition != 0 { constraints.append("transposed by \(transposition) semitones") }
+        if rhythmScale != 1 { constraints.append("rhythm scaled by \(format(rhythmScale))") }
+        constraints.append(
+            "continuity \(format(navigation.continuity)), minimum context \(navigation.minimumContext), "
+                + "quality ≥ \(navigation.qualityThreshold)")
+        let snapTarget = snapTargets[playing] ?? .off
+        let snapper = harmony.snapper(for: snapTarget)
+        if snapper != nil {
+            let source = harmony.chord?.isOverride == true ? "the performer's chord" : "the heard"
+            constraints.append(
+                snapTarget == .chord
+                    ? "snapped to \(source) chord \(harmony.chordName ?? "?")"
+                    : "snapped to the scale of \(harmony.keyName ?? "?")")
+        }
+        if let arc { constraints.append(arcConstraint(arc, at: frame)) }
         let startState = start ?? pitchedStates[Int(random.next() % UInt64(pitchedStates.count))]
 
         let minimum = Int(parameters.phraseMinimum)
@@ -295,11 +543,19 @@ public struct Improviser: Sendable {
         if voice == .bass { length = max(1, length / 2) }
 
         let shift = transposition
+        let corpusTokens = tokenWeights != nil ? memory.vocabulary?.tokens : nil
         let score: (Int) -> Double? = { candidate in
             guard let note = Self.voicePitch(events[candidate - 1], voice: voice) else { return nil }
             let pitchClass = PitchMath.pitchClass(note + shift)
             if let allowed = allowedClasses, !allowed.contains(pitchClass) { return nil }
-            return classWeight.map { $0[pitchClass] } ?? 1
+            var weight = classWeight.map { $0[pitchClass] } ?? 1
+            if let corpusTokens, let tokenWeights, let tokenPreference {
+                guard let preference = tokenPreference(tokenWeights[corpusTokens[candidate - 1]] ?? 0) else {
+                    return nil
+                }
+                weight *= preference
+            }
+            return weight
         }
         var state = startState
         var steps: [PhraseStep] = []
@@ -321,13 +577,15 @@ public struct Improviser: Sendable {
             guard let source = Self.voicePitch(event, voice: voice) else { continue }
             // Octave placement follows the line: near the previous note, or near the centre for the first.
             let target = previousPitch.map(Double.init) ?? centre
-            let pitch = place(source + shift, near: target, register: register)
+            var pitch = place(source + shift, near: target, register: register)
+            if let snapper { pitch = snapper.snap(pitch, into: register) }
             previousPitch = pitch
             let interOnset = scaledInterOnset(after: state, in: events, by: rhythmScale)
             let duration = min(scaled(event.durationFrames), interOnset)
             notes.append(
                 Note(
-                    pitch: UInt8(pitch), cents: event.cents, velocity: scaledVelocity(event.velocity),
+                    pitch: UInt8(pitch), cents: snapper == nil ? event.cents : 0,
+                    velocity: scaledVelocity(event.velocity, at: time),
                     startFrame: time, durationFrames: max(1, duration), voice: voice))
             steps.append(
                 move.isJump
@@ -335,20 +593,39 @@ public struct Improviser: Sendable {
                     : PhraseStep(state: state))
             time += interOnset
         }
-        notes = applyDensityCeiling(notes)
-        guard !notes.isEmpty else { return nil }
-        steps = Array(steps.prefix(notes.count))
+        let planned = notes.count
+        let ceiling = Int(2 + 10 * parameters.density)
+        let kept = applyDensityCeiling(notes)
+        guard !kept.isEmpty else { return nil }
+        // Keep each surviving note's own step.
+        var keptSteps: [PhraseStep] = []
+        var cursor = 0
+        for note in kept {
+            while cursor < notes.count && notes[cursor] != note { cursor += 1 }
+            if cursor < steps.count { keptSteps.append(steps[cursor]) }
+            cursor += 1
+        }
+        if kept.count < planned {
+            constraints.append("density ceiling \(ceiling) notes/s dropped \(planned - kept.count) of \(planned) notes")
+        }
+        notes = kept
+        steps = keptSteps
         let end = notes.map(\.endFrame).max() ?? frame
         if voice == .melody {
+            motifs.remember(notes)
             melody.state = state
             melody.busyUntil = end
         } else {
             bass.state = state
             bass.busyUntil = end
         }
-        return Phrase(
+        var phrase = Phrase(
             notes: notes, steps: steps, voice: voice, mode: playing, transposition: transposition,
             matchedState: matched, reason: "\(playing): \(reason)")
+        phrase.inputSpan = inputSpan
+        phrase.matchedBy = matchedBy
+        phrase.constraints = constraints
+        return phrase
     }
 
     /// The pitch a voice takes from an event: the melody its main pitch, the bass its lowest note.
@@ -417,10 +694,14 @@ public struct Improviser: Sendable {
 
     private func scaled(_ frames: FrameTime) -> FrameTime { FrameTime((Double(frames) * modelTimeScale).rounded()) }
 
-    private func scaledVelocity(_ velocity: UInt8) -> UInt8 {
+    /// A corpus velocity mapped into the velocity range (unless `alreadyScaled`), then shaped by the arc at
+    /// `frame`.
+    private func scaledVelocity(_ velocity: UInt8, at frame: FrameTime, alreadyScaled: Bool = false) -> UInt8 {
         let low = parameters.velocityLow
         let high = parameters.velocityHigh
-        return UInt8(max(1, min(127, (low + (high - low) * Double(velocity) / 127).rounded())))
+        var value = alreadyScaled ? Double(velocity) : low + (high - low) * Double(velocity) / 127
+        if let arc { value *= arc.velocityScale(at: frame) }
+        return UInt8(max(1, min(127, value.rounded())))
     }
 
     /// Moves `pitch` by octaves to lie as close as possible to `centre` inside `register`.

@@ -31,10 +31,10 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     // Krumhansl-Kessler key profiles (probe-tone ratings).
-    private static let majorProfile: [Double] = [
+    static let majorProfile: [Double] = [
         6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
     ]
-    private static let minorProfile: [Double] = [
+    static let minorProfile: [Double] = [
         6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
     ]
 

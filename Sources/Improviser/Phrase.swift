@@ -33,6 +33,13 @@ public struct Phrase: Sendable, Hashable {
     public var matchedState: Int?
     /// Why the agent played it, in words.
     public var reason: String
+    /// The stretch of input (stream frames) the phrase answers: for `imitate` the run of input the memory
+    /// matched, otherwise the recent input whose pitch content shaped it; nil when nothing was heard.
+    public var inputSpan: ClosedRange<FrameTime>?
+    /// What the input was matched by: `features` (the traditional 22-D vectors) or `tokens` (neural).
+    public var matchedBy = "features"
+    /// The constraints and quality rules that filtered and weighted the candidate states, in words.
+    public var constraints: [String] = []
 
     /// Creates a phrase.
     public init(

@@ -1,4 +1,5 @@
 import MusicHalCore
+import NeuralFeatures
 import OracleCore
 
 /// The on-disk model format: one file, little-endian, versioned, closed by a checksum.
@@ -18,6 +19,10 @@ import OracleCore
 /// - `ORCL`: dimension u32, threshold f64, state count u32, then i32 arrays of state-count length: suffix
 ///   links (−1 at the root), LRS, labels (−1 at the root); transitions in compressed rows: offsets u32 ×
 ///   (states + 1), then targets i32. Oracle frames are the events' features, so they are not stored twice.
+/// - `VOCB` (only in models trained with `--neural`; older readers skip it): encoder name, encoder digest,
+///   hidden size u32, layer i32 (−1 = last hidden state), window maximum f64 and minimum chunk f64 (seconds),
+///   quantizer D u32, p u32, k u32, mean f32 × D, components f32 × p·D, centroids f32 × k·p, then token count
+///   u32 (= events) × token i32 (−1 = none).
 public enum ModelFile {
     /// First bytes of every model file.
     public static let magic: [UInt8] = Array("MUSICHAL".utf8)
@@ -34,6 +39,7 @@ public enum ModelFile {
         sections.append(("META", encodeMetadata(model.metadata)))
         sections.append(("EVNT", encodeEvents(model.events, dimension: model.oracle.dimension)))
         sections.append(("ORCL", encodeOracle(model.oracle)))
+        if let vocabulary = model.vocabulary { sections.append(("VOCB", encodeVocabulary(vocabulary))) }
 
         var out = BinaryWriter()
         out.write(magic)
@@ -117,6 +123,26 @@ public enum ModelFile {
         return w.bytes
     }
 
+    private static func encodeVocabulary(_ vocabulary: NeuralVocabulary) -> [UInt8] {
+        var w = BinaryWriter()
+        w.write(vocabulary.encoder.name)
+        w.write(vocabulary.encoder.digest)
+        w.write(UInt32(vocabulary.encoder.hiddenSize))
+        w.write(Int32(vocabulary.encoder.layer ?? -1))
+        w.write(vocabulary.window.maximumSeconds)
+        w.write(vocabulary.window.minimumChunkSeconds)
+        let q = vocabulary.quantizer
+        w.write(UInt32(q.inputDimension))
+        w.write(UInt32(q.componentCount))
+        w.write(UInt32(q.clusterCount))
+        for value in q.mean { w.write(value) }
+        for value in q.components { w.write(value) }
+        for value in q.centroids { w.write(value) }
+        w.write(UInt32(vocabulary.tokens.count))
+        for token in vocabulary.tokens { w.write(Int32(token)) }
+        return w.bytes
+    }
+
     // MARK: Decoding
 
     /// Reads a model, checking magic, version, checksum and every length; never traps on bad input.
@@ -168,7 +194,48 @@ public enum ModelFile {
         let (events, dimension) = try decodeEvents(&eventReader)
         var oracleReader = try section("ORCL", "oracle")
         let oracle = try decodeOracle(&oracleReader, events: events, dimension: dimension)
-        return try MusicHalModel(metadata: metadata, events: events, oracle: oracle)
+        var vocabulary: NeuralVocabulary?
+        if sections["VOCB"] != nil {
+            var vocabularyReader = try section("VOCB", "vocabulary")
+            vocabulary = try decodeVocabulary(&vocabularyReader, eventCount: events.count)
+        }
+        return try MusicHalModel(metadata: metadata, events: events, oracle: oracle, vocabulary: vocabulary)
+    }
+
+    private static func decodeVocabulary(_ r: inout BinaryReader, eventCount: Int) throws(ModelFormatError)
+        -> NeuralVocabulary
+    {
+        let name = try r.readString("encoder name")
+        let digest = try r.readString("encoder digest")
+        let hiddenSize = Int(try r.read(UInt32.self, "hidden size"))
+        let layer = Int(try r.read(Int32.self, "layer"))
+        let window = NeuralEventWindow(
+            maximumSeconds: try r.readDouble("window maximum"), minimumChunkSeconds: try r.readDouble("minimum chunk"))
+        let d = Int(try r.read(UInt32.self, "quantizer input dimension"))
+        let p = Int(try r.read(UInt32.self, "quantizer components"))
+        let k = Int(try r.read(UInt32.self, "quantizer tokens"))
+        guard (1...65536).contains(d), (1...d).contains(p), (1...4096).contains(k), layer >= -1, layer < 4096 else {
+            throw .malformed(section: "vocabulary", reason: "impossible sizes D=\(d), p=\(p), k=\(k), layer \(layer)")
+        }
+        let mean = try r.readFloatArray(count: d, "quantizer mean")
+        let components = try r.readFloatArray(count: p * d, "quantizer components")
+        let centroids = try r.readFloatArray(count: k * p, "quantizer centroids")
+        let count = try r.readCount("token count", itemSize: 4)
+        guard count == eventCount else {
+            throw .badLength(section: "vocabulary", field: "token count", value: count)
+        }
+        let tokens = try r.readInt32Array(count: count, "tokens")
+        guard r.remaining == 0 else {
+            throw .malformed(section: "vocabulary", reason: "\(r.remaining) bytes after the tokens")
+        }
+        return NeuralVocabulary(
+            encoder: NeuralEncoderIdentity(
+                name: name, digest: digest, hiddenSize: hiddenSize, layer: layer < 0 ? nil : layer),
+            window: window,
+            quantizer: SymbolicQuantizer.Parameters(
+                inputDimension: d, componentCount: p, clusterCount: k, mean: mean, components: components,
+                centroids: centroids),
+            tokens: tokens)
     }
 
     private static func decodeMetadata(_ r: inout BinaryReader) throws(ModelFormatError) -> ModelMetadata {

@@ -1,4 +1,5 @@
 public import MusicHalCore
+import NeuralFeatures
 public import OracleCore
 
 /// A recording a model was trained from.
@@ -63,11 +64,15 @@ public struct MusicHalModel: Sendable {
     public private(set) var events: [MusicalEvent]
     /// The oracle over the events' features.
     public private(set) var oracle: VariableMarkovOracle
+    /// Neural tokens of the events, when the model was trained with an encoder (`musichal train --neural`).
+    public private(set) var vocabulary: NeuralVocabulary?
 
-    /// Creates a model; the oracle must have exactly one state per event and the events' feature dimension.
-    public init(metadata: ModelMetadata, events: [MusicalEvent], oracle: VariableMarkovOracle)
-        throws(ModelFormatError)
-    {
+    /// Creates a model; the oracle must have exactly one state per event and the events' feature dimension, and
+    /// a vocabulary one valid token per event.
+    public init(
+        metadata: ModelMetadata, events: [MusicalEvent], oracle: VariableMarkovOracle,
+        vocabulary: NeuralVocabulary? = nil
+    ) throws(ModelFormatError) {
         guard oracle.inputCount == events.count else {
             throw .malformed(
                 section: "model", reason: "oracle has \(oracle.inputCount) frames for \(events.count) events")
@@ -77,9 +82,31 @@ public struct MusicHalModel: Sendable {
                 section: "model",
                 reason: "event \(bad) has \(events[bad].features.count) features, the oracle \(oracle.dimension)")
         }
+        if let vocabulary {
+            guard vocabulary.tokens.count == events.count else {
+                throw .malformed(
+                    section: "vocabulary",
+                    reason: "\(vocabulary.tokens.count) tokens for \(events.count) events")
+            }
+            guard
+                vocabulary.tokens.allSatisfy({ $0 == NeuralVocabulary.noToken || (0..<vocabulary.size).contains($0) })
+            else {
+                throw .malformed(section: "vocabulary", reason: "a token lies outside 0..<\(vocabulary.size)")
+            }
+            do {
+                _ = try SymbolicQuantizer(parameters: vocabulary.quantizer)
+            } catch {
+                throw .malformed(section: "vocabulary", reason: "\(error)")
+            }
+            guard vocabulary.quantizer.inputDimension == vocabulary.encoder.hiddenSize, vocabulary.window.isValid
+            else {
+                throw .malformed(section: "vocabulary", reason: "the quantizer does not fit the encoder or window")
+            }
+        }
         self.metadata = metadata
         self.events = events
         self.oracle = oracle
+        self.vocabulary = vocabulary
     }
 
     /// Live learning: appends events to the corpus and the oracle. On error nothing changes.
@@ -88,6 +115,14 @@ public struct MusicHalModel: Sendable {
         try extended.append(contentsOf: newEvents.map { $0.features.values.map(Double.init) })
         oracle = extended
         events.append(contentsOf: newEvents)
+        vocabulary?.tokens.append(contentsOf: repeatElement(NeuralVocabulary.noToken, count: newEvents.count))
+    }
+
+    /// Sets the neural token of event `index` (a learned event's token arrives after the event).
+    /// Ignored without a vocabulary or for an index or token out of range.
+    public mutating func setToken(_ token: Int, ofEvent index: Int) {
+        guard let size = vocabulary?.size, events.indices.contains(index), (0..<size).contains(token) else { return }
+        vocabulary?.tokens[index] = token
     }
 
     /// Number of distinct oracle labels (symbols).

@@ -53,6 +53,12 @@ public struct TrainingSummary: Sendable, Hashable {
     public var informationRate: Double
     /// Seconds of audio analysed.
     public var audioSeconds: Double
+    /// Neural vocabulary size and tokens in use, when trained with an encoder.
+    public var neuralTokens: (size: Int, used: Int)? {
+        vocabularySize.map { ($0, tokensUsed) }
+    }
+    var vocabularySize: Int?
+    var tokensUsed = 0
 }
 
 /// Turns recordings into a model: perception → events → oracle → model, one source at a time.
@@ -100,25 +106,35 @@ public final class ModelTrainer {
         sourceFrames = 0
     }
 
-    /// Feeds the next block of the current recording (at the analysis rate).
-    public func feed(_ block: AudioBlock) throws(TrainingError) {
+    /// Where the current recording starts on the corpus timeline: event frames minus this are the recording's
+    /// own frames.
+    public var sourceTimelineOffset: FrameTime { timelineOffset }
+
+    /// Feeds the next block of the current recording (at the analysis rate); returns the events it completed.
+    @discardableResult
+    public func feed(_ block: AudioBlock) throws(TrainingError) -> ArraySlice<MusicalEvent> {
         guard let listener else { throw .noSourceOpen }
         guard block.sampleRate == analysisSampleRate else {
             throw .sampleRateMismatch(expected: analysisSampleRate, found: block.sampleRate)
         }
         outputs.removeAll(keepingCapacity: true)
         listener.process(block, into: &outputs)
+        let first = events.count
         collect()
         sourceFrames = max(sourceFrames, block.endFrame)
         framesAnalysed += FrameTime(block.frameCount)
+        return events[first...]
     }
 
-    /// Ends the current recording.
-    public func endSource() throws(TrainingError) {
+    /// Ends the current recording; returns the events that completes (the last one).
+    @discardableResult
+    public func endSource() throws(TrainingError) -> [MusicalEvent] {
         guard let listener else { throw .noSourceOpen }
         outputs.removeAll(keepingCapacity: true)
         listener.finish(into: &outputs)
+        let first = events.count
         collect()
+        let completed = Array(events[first...])
         sources.append(
             ModelSource(
                 name: sourceName, contentHash: sourceHash, durationSeconds: Double(sourceFrames) / analysisSampleRate,
@@ -126,6 +142,7 @@ public final class ModelTrainer {
         // The next recording starts one second after this one on the corpus timeline.
         timelineOffset += sourceFrames + FrameTime(analysisSampleRate)
         self.listener = nil
+        return completed
     }
 
     private func collect() {
@@ -137,10 +154,27 @@ public final class ModelTrainer {
         }
     }
 
-    /// Builds the oracle and the model.
-    public func finish(musicHalVersion: String, createdAt: String, parameters: [String: String] = [:])
-        throws(TrainingError) -> (model: MusicHalModel, summary: TrainingSummary)
-    {
+    /// The corpus's loudness over its timeline in 32 equal parts (mean event level in dBFS; −120 where nothing
+    /// sounds): the shape a learned performance arc follows.
+    static func loudnessContour(_ events: [MusicalEvent]) -> [Double] {
+        let bins = 32
+        guard let end = events.map(\.offsetFrame).max(), end > 0 else { return [] }
+        var sums = [Double](repeating: 0, count: bins)
+        var counts = [Double](repeating: 0, count: bins)
+        for event in events where event.levelDB.isFinite {
+            let bin = min(bins - 1, Int(Double(event.onsetFrame) / Double(end) * Double(bins)))
+            sums[bin] += event.levelDB
+            counts[bin] += 1
+        }
+        return (0..<bins).map { counts[$0] > 0 ? sums[$0] / counts[$0] : -120 }
+    }
+
+    /// Builds the oracle and the model; `vocabulary`, when given, must hold one token per event (in the order
+    /// `feed` and `endSource` returned them).
+    public func finish(
+        musicHalVersion: String, createdAt: String, parameters: [String: String] = [:],
+        vocabulary: NeuralVocabulary? = nil
+    ) throws(TrainingError) -> (model: MusicHalModel, summary: TrainingSummary) {
         guard !events.isEmpty else { throw .noEvents }
         let frames = events.map { $0.features.values.map(Double.init) }
         let dimension = EventFeatureLayout.dimension
@@ -168,6 +202,8 @@ public final class ModelTrainer {
             throw .oracle(error.description)
         }
         allParameters["feature_dimension"] = "\(dimension)"
+        allParameters["loudness_contour_db"] = Self.loudnessContour(events).map { String((($0 * 10).rounded()) / 10) }
+            .joined(separator: ",")
         allParameters["hop_seconds"] = "\(settings.hopSeconds)"
         let metadata = ModelMetadata(
             musicHalVersion: musicHalVersion, createdAt: createdAt, analysisSampleRate: analysisSampleRate,
@@ -175,14 +211,18 @@ public final class ModelTrainer {
             parameters: allParameters)
         let model: MusicHalModel
         do {
-            model = try MusicHalModel(metadata: metadata, events: events, oracle: oracle)
+            model = try MusicHalModel(metadata: metadata, events: events, oracle: oracle, vocabulary: vocabulary)
         } catch {
             throw .model(error.description)
         }
-        let summary = TrainingSummary(
+        var summary = TrainingSummary(
             events: events.count, states: oracle.stateCount, symbols: oracle.labelCount, maxLRS: oracle.maxLRS,
             threshold: chosen, informationRate: informationRate(lrs: oracle.lrs).sum,
             audioSeconds: sources.reduce(0) { $0 + $1.durationSeconds })
+        if let vocabulary {
+            summary.vocabularySize = vocabulary.size
+            summary.tokensUsed = vocabulary.usage.filter { $0 > 0 }.count
+        }
         return (model, summary)
     }
 }

@@ -12,6 +12,7 @@ struct MusicHalCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, CtlCommand.self, DemoCommand.self, TrainCommand.self, PerformCommand.self,
             AnalyzeCommand.self, InspectCommand.self, OracleCommand.self, EmbedCommand.self,
+            CompareCommand.self,
         ]
     )
 }

@@ -43,6 +43,9 @@ struct PerformCommand: ParsableCommand {
     @Option(name: .long, help: "Models directory.")
     var modelsDir: String?
 
+    @Option(name: .long, help: "Write why each phrase was played, one JSON object per line, to this file.")
+    var explain: String?
+
     func run() throws {
         let configuration = try global.prepare()
         var options = PerformanceOptions(midiPath: output)
@@ -51,6 +54,7 @@ struct PerformCommand: ParsableCommand {
         options.parameters = configuration.agent.parameters
         options.paced = realTime
         options.recordInput = withInput
+        options.explainPath = explain
         var values: [(name: String, value: Double)] = []
         for assignment in parameters {
             let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
@@ -69,7 +73,8 @@ struct PerformCommand: ParsableCommand {
         }
         printLine(
             "Heard \(report.eventsHeard) events in \(String(format: "%.1f", report.seconds)) s; answered with "
-                + "\(report.phrases) phrases, \(report.notes) notes -> \(output)")
+                + "\(report.phrases) phrases, \(report.notes) notes -> \(output)"
+                + (explain.map { "; decisions -> \($0)" } ?? ""))
     }
 
     private func parseMode(_ text: String?) throws -> ImproviserMode? {

@@ -13,6 +13,11 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             A bare NAME is stored in the models directory as NAME.halmodel; anything containing a slash is \
             written at exactly that path. The file appears only when training has finished.
+
+            With --neural MODEL_DIR every event is also heard by a wav2vec 2.0 checkpoint (a Hugging Face \
+            directory: config.json, preprocessor_config.json, model.safetensors); the embeddings are quantized \
+            into a vocabulary of tokens (L2-normalise, PCA to at most 128 dimensions, k-means), stored in the \
+            model and applied live when the daemon runs the same checkpoint.
             """
     )
 
@@ -30,6 +35,15 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Models directory.")
     var modelsDir: String?
 
+    @Option(name: .long, help: "wav2vec 2.0 checkpoint directory: also learn a vocabulary of neural tokens.")
+    var neural: String?
+
+    @Option(name: .long, help: "With --neural: hidden_states index to pool (default: last_hidden_state).")
+    var layer: Int?
+
+    @Option(name: .long, help: "With --neural: tokens in the vocabulary.")
+    var vocabulary: Int = 64
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one recording") }
         if threshold != "auto" {
@@ -37,6 +51,11 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--threshold must be 'auto' or a number >= 0, got '\(threshold)'")
             }
         }
+        if neural == nil && (layer != nil || vocabulary != 64) {
+            throw ValidationError("--layer and --vocabulary need --neural MODEL_DIR")
+        }
+        guard (2...4096).contains(vocabulary) else { throw ValidationError("--vocabulary must be 2...4096") }
+        if let layer, layer < 0 { throw ValidationError("--layer must be >= 0") }
     }
 
     func run() throws {
@@ -49,8 +68,13 @@ struct TrainCommand: ParsableCommand {
         let cancellation = CancellationFlag.installed()
         let started = Date()
         let progress = ProgressDisplay()
-        let runner = TrainingRunner(
+        var runner = TrainingRunner(
             files: files, threshold: choice, analysisSampleRate: configuration.audio.sampleRate)
+        if let neural {
+            var options = NeuralTrainingOptions(checkpoint: neural, layer: layer)
+            options.vocabularySize = vocabulary
+            runner.neural = options
+        }
         let trained: TrainedModel
         do {
             let (model, summary) = try runner.train(progress: progress.update, isCancelled: { cancellation.isSet })
@@ -72,7 +96,8 @@ struct TrainCommand: ParsableCommand {
             "Trained \(destination): \(s.events) events, \(s.states) states, \(s.symbols) symbols, max LRS \(s.maxLRS), "
                 + "threshold \(String(format: "%.3f", s.threshold))\(configurationNote(choice)), "
                 + "\(String(format: "%.1f", s.audioSeconds)) s of audio in \(String(format: "%.2f", wall)) s "
-                + "(\(String(format: "%.0f", s.audioSeconds / max(wall, 1e-6)))x real time)")
+                + "(\(String(format: "%.0f", s.audioSeconds / max(wall, 1e-6)))x real time)"
+                + (s.neuralTokens.map { ", \($0.used) of \($0.size) neural tokens used" } ?? ""))
     }
 
     private func configurationNote(_ choice: ThresholdChoice) -> String {

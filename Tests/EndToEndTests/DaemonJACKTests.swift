@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// A private jackd (dummy backend) with a unique name, started as a child whose PID the test keeps: the test
@@ -121,6 +122,15 @@ struct DaemonJACKTests {
             _ = try? daemon.python(["/hal/model/load,s:minuet"], wait: 1)
         }
         swap.start()
+        // A subscriber hears why each phrase was played while the performance goes on.
+        let decisions = Mutex<[String]>([])
+        let subscriber = Thread {
+            let replies = (try? daemon.python(["/hal/notify,i:1"], wait: 7)) ?? []
+            decisions.withLock {
+                $0 = replies.filter { $0.0 == "/hal/event/decision" }.compactMap { $0.1.first as? String }
+            }
+        }
+        subscriber.start()
         let peer = try Self.runPeer(server: jack.name, seconds: 8, notes: 16)
         let ons = peer.noteOns
         #expect(ons.count >= 10, "only \(ons.count) note-ons")
@@ -139,6 +149,18 @@ struct DaemonJACKTests {
         _ = daemon.terminate()
         let files = (try? FileManager.default.contentsOfDirectory(atPath: performances.path)) ?? []
         #expect(files.contains { $0.hasPrefix("performance-") && $0.hasSuffix(".mid") }, "no recording in \(files)")
+        // Beside it, the decision log: one JSON object per phrase, the same records the subscriber received.
+        let log = try #require(files.first { $0.hasSuffix(".decisions.jsonl") }, "no decision log in \(files)")
+        let logged = try String(contentsOfFile: performances.appendingPathComponent(log).path, encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(logged.count >= 4)
+        for line in logged {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(record?["states"] is [Int] && record?["jumps"] is [Any] && record?["reason"] is String)
+        }
+        let streamed = decisions.withLock { $0 }
+        #expect(streamed.count >= 2, "subscriber got \(streamed.count) decision records")
+        #expect(streamed.allSatisfy { logged.contains($0) })
 
         // Latency: frames from each onset to the first note-on after it.
         var latencies: [Int] = []

@@ -94,7 +94,10 @@ struct JACKIntegrationTests {
         #expect(
             UInt64(gaps) <= dropped, "\(gaps) gaps in the stream clock, \(dropped) blocks dropped",
             sourceLocation: sourceLocation)
-        let inconsistent = blocks.filter { !$0.samplesConsistent }.count
+        // The first two blocks after the player's port is connected may still carry its buffer from before the
+        // graph changed (seen on a loaded machine with no xrun reported); from then on every block must decode.
+        let settled = blocks.drop { $0.serverFrame == nil }.dropFirst(2)
+        let inconsistent = settled.filter { !$0.samplesConsistent }.count
         #expect(
             UInt64(inconsistent) <= 4 * counters.xruns,
             "\(inconsistent) blocks are not the player's ramp, with \(counters.xruns) xruns",

@@ -138,6 +138,8 @@ public enum ControlAddressTable {
         ("/hal/status/audio/dsp_load", "f", "DSP load, percent"),
         ("/hal/status/latency_ms", "f", "onset-to-answer scheduling latency, ms"),
         ("/hal/status/encoder", "s", "neural encoder: off, ok or degraded"),
+        ("/hal/status/encoder/detail", "s", "why the encoder is off or degraded, empty when ok"),
+        ("/hal/status/encoder/tokens", "i", "neural tokens made since start"),
         ("/hal/status/errors", "i", "errors since start"),
         ("/hal/status/cpu", "f", "process CPU, percent of one core"),
         ("/hal/status/rss_mb", "f", "resident memory, MB"),

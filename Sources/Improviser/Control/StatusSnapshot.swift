@@ -30,6 +30,10 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var latencyMilliseconds = 0.0
     /// Neural encoder state: off, ok or degraded.
     public var encoder = "off"
+    /// Why the encoder is off or degraded; empty when ok.
+    public var encoderDetail = ""
+    /// Neural tokens made since start.
+    public var encoderTokens = 0
     /// Errors since start.
     public var errors = 0
     /// Process CPU use in percent of one core.
@@ -79,6 +83,8 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/audio/dsp_load", arguments: [.float(Float(dspLoad))]),
             ControlMessage(address: "/hal/status/latency_ms", arguments: [.float(Float(latencyMilliseconds))]),
             ControlMessage(address: "/hal/status/encoder", arguments: [.string(encoder)]),
+            ControlMessage(address: "/hal/status/encoder/detail", arguments: [.string(encoderDetail)]),
+            ControlMessage(address: "/hal/status/encoder/tokens", arguments: [.int(Int32(clamping: encoderTokens))]),
             ControlMessage(address: "/hal/status/errors", arguments: [.int(Int32(clamping: errors))]),
             ControlMessage(address: "/hal/status/cpu", arguments: [.float(Float(cpuPercent))]),
             ControlMessage(address: "/hal/status/rss_mb", arguments: [.float(Float(residentMegabytes))]),

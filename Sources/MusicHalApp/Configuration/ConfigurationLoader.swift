@@ -117,6 +117,15 @@ public enum ConfigurationLoader {
             try paths.finish()
         }
 
+        if let neural = try top.section("neural") {
+            if let value = try neural.string("checkpoint") { config.neural.checkpoint = value.isEmpty ? nil : value }
+            if let value = try neural.int("deadline_ms", in: 1...10_000) { config.neural.deadlineMilliseconds = value }
+            if let value = try neural.int("failure_limit", in: 1...1000) { config.neural.failureLimit = value }
+            if let value = try neural.double("retry_seconds", in: 0...3600) { config.neural.retrySeconds = value }
+            if let value = try neural.int("threads", in: 1...64) { config.neural.threads = value }
+            try neural.finish()
+        }
+
         if let recording = try top.section("recording") {
             if let value = try recording.bool("enabled") { config.recording.enabled = value }
             if let value = try recording.bool("input") { config.recording.input = value }

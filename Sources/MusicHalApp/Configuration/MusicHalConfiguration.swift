@@ -107,8 +107,24 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var parameters = AgentParameters()
     }
 
+    /// Live neural tokens (models trained with `musichal train --neural`).
+    public struct Neural: Sendable, Equatable {
+        /// wav2vec 2.0 checkpoint directory the daemon encodes with; nil for none.
+        public var checkpoint: String?
+        /// Milliseconds from an event's end to its token; a later token counts as a miss.
+        public var deadlineMilliseconds = 300
+        /// Misses in a row that switch the agent to the traditional features.
+        public var failureLimit = 3
+        /// Seconds before the encoder is tried again after that.
+        public var retrySeconds = 10.0
+        /// OpenBLAS threads of the encoder.
+        public var threads = 1
+    }
+
     /// Audio input.
     public var audio = Audio()
+    /// Live neural tokens.
+    public var neural = Neural()
     /// MIDI output.
     public var midi = MIDI()
     /// OSC control.

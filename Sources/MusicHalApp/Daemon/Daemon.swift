@@ -112,8 +112,24 @@ public enum Daemon {
                 recordInput: configuration.recording.input)
             : nil
         if let recorder { logger.notice("recording the performance", metadata: ["file": "\(recorder.path)"]) }
+        // Neural tokens: a broken checkpoint must not stop the performance, so it only switches them off.
+        var neural: LiveNeuralTokenizer?
+        var neuralOffReason = "no neural checkpoint is configured"
+        if let checkpoint = configuration.neural.checkpoint {
+            do {
+                let encoder = try NeuralEventEncoder(directory: checkpoint, threads: configuration.neural.threads)
+                neural = LiveNeuralTokenizer(
+                    encoder: encoder, deadlineSeconds: Double(configuration.neural.deadlineMilliseconds) / 1000,
+                    failureLimit: configuration.neural.failureLimit, retrySeconds: configuration.neural.retrySeconds)
+                logger.notice("neural encoder ready", metadata: ["checkpoint": "\(checkpoint)"])
+            } catch {
+                neuralOffReason = "checkpoint \(checkpoint): \(error)"
+                logger.error("neural tokens are off", metadata: ["reason": "\(neuralOffReason)"])
+            }
+        }
         let loop = EngineLoop(
-            engine: engine, device: device, commands: commands, wake: wake, recorder: recorder,
+            engine: engine, device: device, commands: commands, wake: wake, recorder: recorder, neural: neural,
+            neuralOffReason: neuralOffReason,
             route: { message in
                 guard perVoice, message.message.channel == bassWire else { return message }
                 var routed = message
@@ -171,7 +187,9 @@ public enum Daemon {
             } stop: {
                 server.stop()
             },
-            StatusService(server: server, control: control, subscriptions: subscriptions, readiness: readiness),
+            StatusService(
+                server: server, control: control, subscriptions: subscriptions, readiness: readiness, loop: loop,
+                recorder: recorder, sampleRate: sampleRate),
             ReloadService(notifier: notifier, options: options, control: control, commands: commands),
             ComponentService(name: "shutdown announcer", readiness: nil) {
             } stop: {
@@ -296,6 +314,9 @@ struct StatusService: Service, CustomStringConvertible {
     let control: ControlCenter
     let subscriptions: Subscriptions
     let readiness: ReadinessBarrier
+    let loop: EngineLoop
+    let recorder: PerformanceRecorder?
+    let sampleRate: Double
     var description: String { "status" }
 
     func run() async throws {
@@ -305,6 +326,16 @@ struct StatusService: Service, CustomStringConvertible {
             let echoes = control.takeEchoes()
             if !echoes.isEmpty {
                 for peer in subscriptions.all() { for echo in echoes { server.send(echo, to: peer) } }
+            }
+            // Why each phrase was played: to subscribers as it happens, and into the performance's decision log.
+            let decisions = loop.takeDecisions().map { DecisionLog.line($0, sampleRate: sampleRate) }
+            if !decisions.isEmpty {
+                recorder?.decided(decisions)
+                let peers = subscriptions.all()
+                for line in decisions {
+                    let message = ControlMessage(address: "/hal/event/decision", arguments: [.string(line)])
+                    for peer in peers { server.send(message, to: peer) }
+                }
             }
             let due = subscriptions.due()
             guard !due.isEmpty else { continue }

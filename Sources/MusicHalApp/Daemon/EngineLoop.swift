@@ -5,6 +5,7 @@ import Logging
 import MIDICore
 import ModelFormat
 import MusicHalCore
+import NeuralFeatures
 import OracleCore
 import RealtimeSupport
 import Synchronization
@@ -33,14 +34,28 @@ final class EngineLoop: @unchecked Sendable {
     /// Routes a message to an output port (one port per voice when configured).
     private let route: @Sendable (TimedMIDIMessage) -> TimedMIDIMessage
     private let recorder: PerformanceRecorder?
+    private let neural: LiveNeuralTokenizer?
+    /// The input's recent audio, for the neural encoder (engine thread only).
+    private var history: SampleHistory?
+    private var neuralModelGeneration = -1
+    private let neuralOffReason: String
+    /// Phrases played, waiting for the status service to send and log their decision records.
+    private let decisions = Mutex<[Phrase]>([])
+    /// Decision records kept for a stalled status service before the oldest are dropped.
+    static let decisionCapacity = 256
 
     /// Creates the loop; `wake` is what the device posts after each input block.
     init(
         engine: ImprovisationEngine, device: (any RealtimeAudioDevice)?, commands: CommandQueue, wake: EngineWakeup,
-        recorder: PerformanceRecorder? = nil,
+        recorder: PerformanceRecorder? = nil, neural: LiveNeuralTokenizer? = nil,
+        neuralOffReason: String = "no neural checkpoint is configured",
         route: @escaping @Sendable (TimedMIDIMessage) -> TimedMIDIMessage = { $0 }
     ) {
         self.route = route
+        self.neural = neural
+        self.neuralOffReason = neuralOffReason
+        // An event's token needs its audio from the onset: keep the longest event (8 s) and then some.
+        history = neural.map { _ in SampleHistory(capacity: Int(10 * engine.sampleRate)) }
         self.recorder = recorder
         self.engine = engine
         self.device = device
@@ -70,6 +85,7 @@ final class EngineLoop: @unchecked Sendable {
     /// Starts the engine thread; the startup panic goes out first (a crashed predecessor may have left notes on).
     func start() {
         guard !running.exchange(true, ordering: .acquiring) else { return }
+        neural?.start()
         let thread = Thread { [self] in loop() }
         thread.name = "musichal-engine"
         thread.qualityOfService = .userInteractive
@@ -81,6 +97,7 @@ final class EngineLoop: @unchecked Sendable {
         guard running.exchange(false, ordering: .acquiring) else { return }
         wake.signal()
         finished.wait()
+        neural?.stop()
     }
 
     private func loop() {
@@ -109,14 +126,18 @@ final class EngineLoop: @unchecked Sendable {
                         logger.notice("audio stream restarted: sending a panic")
                         send(engine.panic(at: block.startFrame))
                     }
+                    history?.append(block)
                     let activity = engine.process(block)
                     recorder?.heard(activity.events)
+                    decided(activity.phrases)
+                    handToEncoder(activity.events)
                     period = FrameTime(max(1, block.frameCount))
                 }
             } else {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                _ = engine.advance(to: FrameTime(elapsed * sampleRate))
+                decided(engine.advance(to: FrameTime(elapsed * sampleRate)).phrases)
             }
+            takeTokens()
             send(engine.popDue(before: engine.currentFrame + period))
             // A freewheeling device waits for this before writing the next cycle's MIDI.
             device?.engineCaughtUp(through: engine.currentFrame)
@@ -139,6 +160,46 @@ final class EngineLoop: @unchecked Sendable {
         publish()
         for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
         finished.signal()
+    }
+
+    /// Phrases played since the last call (for `/hal/event/decision` and the decision log).
+    func takeDecisions() -> [Phrase] {
+        decisions.withLock { pending in
+            let taken = pending
+            pending.removeAll(keepingCapacity: true)
+            return taken
+        }
+    }
+
+    private func decided(_ phrases: [Phrase]) {
+        guard !phrases.isEmpty else { return }
+        decisions.withLock { pending in
+            pending.append(contentsOf: phrases)
+            if pending.count > Self.decisionCapacity { pending.removeFirst(pending.count - Self.decisionCapacity) }
+        }
+    }
+
+    /// Gives each completed input event's audio to the neural tokenizer (when the model has a vocabulary the
+    /// checkpoint can serve).
+    private func handToEncoder(_ events: [MusicalEvent]) {
+        guard let neural, let history, !events.isEmpty else { return }
+        for event in events {
+            let length = neural.window.eventFrames(durationFrames: Int(event.durationFrames), rate: sampleRate)
+            neural.submit(
+                onsetFrame: event.onsetFrame, samples: history.samples(from: event.onsetFrame, length: length),
+                rate: sampleRate)
+        }
+    }
+
+    /// Follows model changes, hands arrived tokens to the agent, and tells it whether tokens are live.
+    private func takeTokens() {
+        guard let neural else { return }
+        if engine.modelGeneration != neuralModelGeneration {
+            neuralModelGeneration = engine.modelGeneration
+            neural.use(engine.improviser.model?.vocabulary, modelName: engine.modelName)
+        }
+        for result in neural.takeResults() { engine.hearToken(result.token, forEventAt: result.onsetFrame) }
+        engine.setNeuralTokensLive(neural.health == .ok)
     }
 
     private func send(_ messages: [TimedMIDIMessage]) {
@@ -166,6 +227,10 @@ final class EngineLoop: @unchecked Sendable {
             status.activeNotes = engine.activeNoteCount
             status.frame = frame
             status.latencyMilliseconds = Double(engine.lastAnswerLatencyFrames) / sampleRate * 1000
+            let health = neural?.health ?? .off(neuralOffReason)
+            status.encoder = health.word
+            status.encoderDetail = health.detail
+            status.encoderTokens = neural?.counters.encoded ?? 0
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)

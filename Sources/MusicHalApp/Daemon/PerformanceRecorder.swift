@@ -10,11 +10,44 @@ final class PerformanceRecorder: Sendable {
     private let pending = Mutex<(messages: [TimedMIDIMessage], events: [MusicalEvent], lastFrame: FrameTime)>(
         ([], [], 0))
     let path: String
+    /// The decision records beside the MIDI file: `performance-….decisions.jsonl`.
+    let decisionsPath: String
+    private let decisionLines = Mutex<[String]>([])
+    private let decisionFile = Mutex<FileHandle?>(nil)
     private let logger = Logger(label: "musichal.recording")
 
     init(path: String, sampleRate: Double, recordInput: Bool) throws {
         self.path = path
+        decisionsPath = (path.hasSuffix(".mid") ? String(path.dropLast(4)) : path) + ".decisions.jsonl"
         sink = Mutex(try StandardMIDIFileSink(path: path, sampleRate: sampleRate, recordInput: recordInput))
+    }
+
+    /// Status service: decision records (JSON lines) to append to the log.
+    func decided(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        decisionLines.withLock { $0.append(contentsOf: lines) }
+    }
+
+    /// Appends pending decision records; the log is append-only JSON lines, so a crash loses at most a line.
+    private func writeDecisions() {
+        let lines = decisionLines.withLock { pending in
+            let taken = pending
+            pending.removeAll(keepingCapacity: true)
+            return taken
+        }
+        guard !lines.isEmpty else { return }
+        decisionFile.withLock { file in
+            if file == nil {
+                _ = FileManager.default.createFile(atPath: decisionsPath, contents: nil)
+                file = FileHandle(forWritingAtPath: decisionsPath)
+                _ = try? file?.seekToEnd()
+            }
+            do {
+                try file?.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
+            } catch {
+                logger.error("decision log: \(error)")
+            }
+        }
     }
 
     /// Engine thread: messages sent to the device (cheap: appends under a short lock).
@@ -34,6 +67,7 @@ final class PerformanceRecorder: Sendable {
 
     /// Service task: moves what the engine handed over into the file (written every few seconds).
     func drain() {
+        writeDecisions()
         let (messages, events) = pending.withLock { pending in
             let taken = (pending.messages, pending.events)
             pending.messages.removeAll(keepingCapacity: true)
@@ -53,6 +87,10 @@ final class PerformanceRecorder: Sendable {
     /// Writes the complete file.
     func finish() {
         drain()
+        decisionFile.withLock { file in
+            try? file?.close()
+            file = nil
+        }
         let end = pending.withLock { $0.lastFrame }
         sink.withLock { sink in
             do {

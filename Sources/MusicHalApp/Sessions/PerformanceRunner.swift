@@ -24,6 +24,8 @@ public struct PerformanceOptions: Sendable {
     public var recordInput = false
     /// Print each answered note as it sounds.
     public var printNotes = false
+    /// Where to write the decision records (JSON lines, one per phrase), if anywhere.
+    public var explainPath: String?
 
     /// Options writing to `midiPath`.
     public init(midiPath: String) { self.midiPath = midiPath }
@@ -63,10 +65,18 @@ public enum PerformanceRunner {
         let sinks: [any MIDISink] = options.printNotes ? [file, console] : [file]
         let source = try ResampledAudioSource(
             source: try SoundFileReader(path: recording), targetRate: rate, factory: LibsamplerateConverterFactory())
+        var decisions: [String] = []
+        let explain = options.explainPath != nil
         let session = FileStreamingSession(
             source: source, engine: engine, sinks: sinks, paced: options.paced,
-            onActivity: { activity in activity.events.forEach(file.recordInput) })
+            onActivity: { activity in
+                activity.events.forEach(file.recordInput)
+                if explain { decisions += activity.phrases.map { DecisionLog.line($0, sampleRate: rate) } }
+            })
         let report = try session.run()
+        if let path = options.explainPath {
+            try AtomicFile.write(Array(decisions.map { $0 + "\n" }.joined().utf8), to: path)
+        }
         return PerformanceReport(
             eventsHeard: report.events, phrases: report.phrases, notes: report.notes,
             seconds: Double(report.endFrame) / rate)

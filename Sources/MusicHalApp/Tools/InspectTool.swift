@@ -47,6 +47,22 @@ public enum InspectTool {
         if let low = pitched.min(), let high = pitched.max() {
             lines.append("pitch range: \(PitchMath.noteName(low)) to \(PitchMath.noteName(high))")
         }
+        if let vocabulary = model.vocabulary {
+            let usage = vocabulary.usage
+            let total = Double(max(1, usage.reduce(0, +)))
+            let entropy = usage.filter { $0 > 0 }.reduce(0.0) { sum, count in
+                let p = Double(count) / total
+                return sum - p * Foundation.log2(p)
+            }
+            let missing = vocabulary.tokens.filter { $0 == NeuralVocabulary.noToken }.count
+            lines.append(
+                "neural vocabulary: \(vocabulary.size) tokens, \(usage.filter { $0 > 0 }.count) used, entropy "
+                    + "\(String(format: "%.2f", entropy)) bits; encoder \(vocabulary.encoder.name) "
+                    + "(\(vocabulary.encoder.hiddenSize)-D, "
+                    + "\(vocabulary.encoder.layer.map { "hidden_states[\($0)]" } ?? "last_hidden_state"), "
+                    + "\(vocabulary.encoder.digest))"
+                    + (missing > 0 ? "; \(missing) learned events without a token" : ""))
+        }
         lines.append("sources:")
         for source in m.sources {
             lines.append(
