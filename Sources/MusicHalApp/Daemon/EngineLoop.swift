@@ -234,6 +234,8 @@ final class EngineLoop: @unchecked Sendable {
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)
+                status.droppedInputBlocks = device.bridge.counters.droppedInputBlocks
+                status.lateMIDIMessages = device.bridge.counters.lateMessages
                 switch device.state {
                 case .running: status.audio = "running"
                 case .reconnecting(let reason): status.audio = "reconnecting: \(reason)"
