@@ -21,6 +21,8 @@ struct NoteLedger {
     private(set) var open: [WireNote: [Int]] = [:]
     /// Note-ons seen.
     private(set) var noteOns = 0
+    /// Notes ended by a channel-wide release (CC123 or CC120) rather than their own note-off.
+    private(set) var releasedByChannel = 0
     /// Longest note so far (closed by its note-off or a channel-wide release), with its key and start frame.
     private(set) var longest: (note: WireNote, start: Int, frames: Int)?
 
@@ -55,6 +57,7 @@ struct NoteLedger {
         case 0xB0 where data1 == 123 || data1 == 120:
             for (key, starts) in open where key.channel == channel {
                 for start in starts { close(key, startedAt: start, at: frame) }
+                releasedByChannel += starts.count
                 open[key] = []
             }
             return .channelReleased(channel)

@@ -19,7 +19,10 @@ struct NoteLedgerTests {
             _ = ledger.feed(event)
         }
         #expect(ledger.longest?.frames == 390 && ledger.longest?.note == WireNote(channel: 0, note: 64))
-        #expect(ledger.sounding.isEmpty)
+        #expect(ledger.sounding.isEmpty && ledger.releasedByChannel == 0)
+        // A channel-wide release ends every note of its channel and is counted apart.
+        for event in [on(600, 60), on(601, 62), on(602, 62, channel: 1), cc(700, 123)] { _ = ledger.feed(event) }
+        #expect(ledger.releasedByChannel == 2 && ledger.sounding == [WireNote(channel: 1, note: 62)])
     }
 
     @Test("an unmatched note-on at the end is reported")
