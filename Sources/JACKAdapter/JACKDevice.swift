@@ -209,7 +209,6 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 forwardLibjackMessages(quiet: false)
                 if session.lost.load(ordering: .acquiring) {
                     let reason = session.lostReason
-                    jack_client_close(session.client)
                     control.withLock {
                         $0.session = nil
                         $0.state = .reconnecting(reason)
@@ -217,6 +216,8 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                     logger.warning(
                         "JACK server went away; reconnecting",
                         metadata: ["server": "\(configuration.serverDisplayName)", "reason": "\(reason)"])
+                    // Stopping meanwhile: leave the dead client to the process's exit rather than risk the hang.
+                    guard closeLostSession(session) else { return }
                     forwardLibjackMessages(quiet: true)
                     delay = initialDelay
                     lostAt = monotonicNanoseconds()
@@ -268,6 +269,26 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
             }
             forwardLibjackMessages(quiet: true)
         }
+    }
+
+    /// Closes a client whose server went away, once libjack's notification thread has ended (at most 2 s
+    /// later); false when `stop()` came first, leaving it open. `jack_client_close` cancels that thread, and
+    /// cancelled while it handles another client's arrival or departure (other clients leave as the server shuts
+    /// down) it dies holding libjack's global synchronization lock: the close, and every later client open,
+    /// would then wait for ever. Seen once in 20 to 100 SIGTERMs to jackd while other clients quit with it.
+    private func closeLostSession(_ session: JACKSession) -> Bool {
+        let start = monotonicNanoseconds()
+        let deadline = start + 2_000_000_000
+        while !session.notificationThreadEnded && monotonicNanoseconds() < deadline {
+            if stopRequested.load(ordering: .relaxed) { return false }
+            sleepNanoseconds(5_000_000)
+        }
+        if !session.notificationThreadEnded {
+            logger.warning("libjack's notification thread still runs 2 s after the server went away; closing anyway")
+        }
+        logger.debug("closing the lost client after waiting \((monotonicNanoseconds() - start) / 1_000_000) ms")
+        jack_client_close(session.client)
+        return true
     }
 
     /// Connects every port that a configured pattern matches (existing connections are kept). Returns false

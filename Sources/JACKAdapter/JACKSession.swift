@@ -69,6 +69,10 @@ final class JACKSession: @unchecked Sendable {
     let lost = Atomic<Bool>(false)
     /// Set when ports appeared on the server, so the supervisor re-applies the connection patterns.
     let portsAppeared = Atomic<Bool>(false)
+    /// Kernel id of libjack's notification thread (0 until known), which delivers every callback but the process
+    /// callback. Recorded by the thread-init callback, which libjack runs on the process thread as it starts and
+    /// on the notification thread as the client activates.
+    private let notificationThreadID = Atomic<Int32>(0)
     /// Set while the server freewheels (by the freewheel callback, on JACK's notification thread). A server
     /// that was already freewheeling when the client joined is not noticed until it toggles.
     let freewheeling = Atomic<Bool>(false)
@@ -160,6 +164,13 @@ final class JACKSession: @unchecked Sendable {
         inputOpen.store(true, ordering: .releasing)
     }
 
+    /// True once libjack's notification thread has ended, or when it was never seen. After the server went away
+    /// it ends as soon as it reads the end of the server's socket, having handled every notification before it.
+    var notificationThreadEnded: Bool {
+        let id = notificationThreadID.load(ordering: .acquiring)
+        return id == 0 || access("/proc/self/task/\(id)", F_OK) != 0
+    }
+
     /// Starts the callbacks; closes the client and throws when the server refuses.
     func activate() throws(JACKError) {
         let result = jack_activate(client)
@@ -217,6 +228,15 @@ final class JACKSession: @unchecked Sendable {
                     starting != 0, ordering: .relaxed)
             }, context)
         if freewheel != 0 { failures.append("freewheel") }
+        let threadInit = jack_set_thread_init_callback(
+            client,
+            { context in
+                let session = Unmanaged<JACKSession>.fromOpaque(context!).takeUnretainedValue()
+                if pthread_equal(pthread_self(), jack_client_thread_id(session.client)) == 0 {
+                    session.notificationThreadID.store(musichal_thread_id(), ordering: .releasing)
+                }
+            }, context)
+        if threadInit != 0 { failures.append("thread init") }
         // May run on the process thread as the server disappears: it only copies, stores and posts.
         jack_on_info_shutdown(
             client,
