@@ -60,18 +60,22 @@ extension DaemonJACKTests {
                   model: minuet
                   parameters: {give_space: 0, density: 1, initiative: 0.5, melody_low: 48, melody_high: 84}
 
-                """)
+                """, arguments: ["--verbose"])
         defer { daemon.cleanUp() }
         try #require(daemon.notify.wait(for: "READY=1") != nil, "daemon not ready: \(daemon.standardError)")
         let pid = daemon.process.processIdentifier
 
-        func startPeer(waitingForServer: Bool = false) throws -> PeerProcess {
+        func startPeer(joiningOnLine: Bool = false) throws -> PeerProcess {
             let peer = try PeerProcess(
                 "jack_fault_peer.py",
-                [jack.name, "30", "--sounding-after", "1.5"] + (waitingForServer ? ["--wait-for-server", "15"] : []))
-            let line = waitingForServer ? "WAITING" : "READY"
+                [jack.name, "30", "--sounding-after", "1.5"] + (joiningOnLine ? ["--join-on-line"] : []))
+            let line = joiningOnLine ? "WAITING" : "READY"
             #expect(peer.waitForLine(line, timeout: 10) != nil, "peer did not start: \(peer.standardErrorText)")
             return peer
+        }
+        func logTail() -> String {
+            daemon.standardError.split(separator: "\n").filter { $0.contains("jack") || $0.contains("stream") }
+                .suffix(40).joined(separator: "\n")
         }
         func segment(of peer: PeerProcess) -> PeerSegment? {
             try? JSONDecoder().decode(PeerSegment.self, from: peer.finish())
@@ -82,25 +86,43 @@ extension DaemonJACKTests {
         var peer = try startPeer()
         for round in 0..<10 {
             // Let the agent answer the melody, then kill the server while one of its notes is down.
-            #expect(peer.waitForLine("SOUNDING", timeout: 10) != nil, "round \(round): the agent played nothing")
+            let sounding = peer.waitForLine("SOUNDING", timeout: 10) != nil
+            let status =
+                sounding
+                ? ""
+                : try daemon.runner.run(["ctl", "--port", String(daemon.port), "/hal/status"])
+                    .standardOutput.split(separator: "\n").filter { $0.contains("audio") || $0.contains("state") }
+                    .joined(separator: ", ")
             jack.kill(round % 2 == 0 ? SIGKILL : SIGTERM)
             let recorded = segment(of: peer)
+            #expect(
+                sounding,
+                """
+                round \(round): the agent played nothing in 10 s; the peer played \(recorded?.frames ?? -1) frames and \
+                heard \(recorded?.midi.count ?? -1) MIDI events; daemon status: \(status); daemon log:
+                \(logTail())
+                """)
             #expect(recorded?.shutdown == true, "round \(round): the peer did not see the server go")
             segments.append(recorded?.midi ?? [])
-            #expect(try Self.waitForAudioState(of: daemon, timeout: 3) { $0.hasPrefix("reconnecting") } != nil)
+            #expect(
+                try Self.waitForAudioState(of: daemon, timeout: 3) { $0.hasPrefix("reconnecting") } != nil,
+                "round \(round): the daemon did not notice the server go; its log ends:\n\(logTail())")
             #expect(daemon.process.isRunning, "round \(round): the daemon died")
 
             // The next recorder stands for a synth whose port is part of the server (system:midi_playback): it
-            // must be on the graph before the daemon returns, to hear the panic sent on reconnecting. So the peer
-            // waits for the server, already started, and the daemon is paused from just before the server starts
-            // until the peer has joined (a few milliseconds after). The reconnect is timed from the moment the
+            // must be on the graph before the daemon returns, to hear the panic sent on reconnecting. So the daemon
+            // is paused from just before the server starts until the peer, loaded beforehand, has joined (a few
+            // milliseconds after the server accepts clients; joining while the probe that found the server up
+            // was leaving, the peer sometimes never woke the daemon, which had taken the probe's slot: jackd
+            // reported it "triggered" but not finished on every cycle). The reconnect is timed from the moment the
             // server accepts clients, pause included. (The pause can spare the daemon one failed attempt of its
             // backoff; `reconnects()` times the backoff with no pause.)
-            let next = try startPeer(waitingForServer: true)
+            let next = try startPeer(joiningOnLine: true)
             kill(pid, SIGSTOP)
             let restarted = Result {
                 try jack.start()
                 let back = Date()
+                next.sendLine("JOIN")
                 #expect(next.waitForLine("READY", timeout: 10) != nil, "peer did not join: \(next.standardErrorText)")
                 return back
             }
@@ -113,7 +135,9 @@ extension DaemonJACKTests {
             reconnectSeconds.append(took)
         }
         // The last segment ends with the transport stopped: every key must be up.
-        #expect(peer.waitForLine("SOUNDING", timeout: 10) != nil, "the agent played nothing after the last restart")
+        #expect(
+            peer.waitForLine("SOUNDING", timeout: 10) != nil,
+            "the agent played nothing after the last restart; daemon:\n\(logTail())")
         #expect(try daemon.python(["/hal/transport/stop"], wait: 0.3).allSatisfy { $0.0 != "/hal/fail" })
         usleep(500_000)
         let last = segment(of: peer)

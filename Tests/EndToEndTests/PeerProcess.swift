@@ -60,6 +60,11 @@ final class PeerProcess: @unchecked Sendable {
         return nil
     }
 
+    /// Writes one line to the peer's stdin.
+    func sendLine(_ line: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
     /// Closes stdin (asking the peer to finish) and returns stdout once it exited; empty after `timeout`.
     func finish(timeout: Double = 30) -> Data {
         try? input.fileHandleForWriting.close()

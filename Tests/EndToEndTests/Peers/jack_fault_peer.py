@@ -3,13 +3,13 @@
 
 Joins SERVER as client `peer`, plays a looping melody on `peer:out` and records the MIDI arriving at
 `peer:midi_in` (the daemon connects both by pattern), until the server goes away, its standard input closes, or
-SECONDS pass. With --wait-for-server it prints WAITING and keeps trying to join until the server is up (so it
-joins within milliseconds of the server's start). On stderr it prints READY once its ports exist and, once after
+SECONDS pass. With --join-on-line it prints WAITING once loaded and joins only when a line arrives on its standard
+input (so it joins within milliseconds when told). On stderr it prints READY once its ports exist and, once after
 --sounding-after seconds of playing, SOUNDING at a moment when a note it heard is still down (so the test can
 kill the server mid-note). On stdout, at the end, one JSON object:
 {"midi": [[frame, byte, ...], ...], "shutdown": true when the server went away, "frames": frames played}.
 
-usage: jack_fault_peer.py SERVER SECONDS [--sounding-after SECONDS] [--wait-for-server SECONDS]
+usage: jack_fault_peer.py SERVER SECONDS [--sounding-after SECONDS] [--join-on-line]
 """
 import json
 import os
@@ -27,29 +27,18 @@ def option(name, default):
     return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
-def join(server, wait):
-    """The client, once SERVER accepts it; retries every 2 ms for up to `wait` seconds (quietly: libjack
-    complains on every refused attempt)."""
-    if wait <= 0:
-        return jack.Client("peer", servername=server, no_start_server=True)
-    jack.set_error_function(lambda message: None)
-    print("WAITING", file=sys.stderr, flush=True)
-    deadline = time.time() + wait
-    while True:
-        try:
-            client = jack.Client("peer", servername=server, no_start_server=True)
-            jack.set_error_function(None)
-            return client
-        except jack.JackOpenError:
-            if time.time() >= deadline:
-                raise
-            time.sleep(0.002)
+def join(server, on_line):
+    """The client; with `on_line`, only once a line arrives on standard input."""
+    if on_line:
+        print("WAITING", file=sys.stderr, flush=True)
+        sys.stdin.readline()
+    return jack.Client("peer", servername=server, no_start_server=True)
 
 
 def main():
     server, seconds = sys.argv[1], float(sys.argv[2])
     sounding_after = float(option("--sounding-after", "1.0"))
-    client = join(server, float(option("--wait-for-server", "0")))
+    client = join(server, "--join-on-line" in sys.argv)
     out = client.outports.register("out")
     midi_in = client.midi_inports.register("midi_in")
     rate = client.samplerate
