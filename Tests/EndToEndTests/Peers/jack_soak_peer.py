@@ -5,8 +5,8 @@ its input and its MIDI output to `soak:midi_in` by pattern).
 Plays AUDIO_SECONDS of generated melody with the server freewheeling, records the daemon's MIDI with server frame
 times, and every --osc-every frames of that audio (4800 = 100 ms at 48 kHz) sends the daemon one parameter change
 and one mode change over OSC, from the process callback, so the pace follows the audio clock however fast the
-server runs. Then it leaves freewheel, stops the daemon's transport, records half a second more, and prints one
-JSON object. On stderr: READY once the daemon is connected, FREEWHEEL as it starts, WARM once --warm-up seconds
+server runs. Then it leaves freewheel, sends each parameter's last value once more, stops the daemon's
+transport, records half a second more, and prints one JSON object. On stderr: READY once the daemon is connected, FREEWHEEL as it starts, WARM once --warm-up seconds
 of audio have played (the test samples the daemon's memory then), and DONE when the audio has played.
 
 usage: jack_soak_peer.py SERVER OSC_PORT AUDIO_SECONDS [--warm-up SECONDS] [--osc-every FRAMES] [--max-wall S]
@@ -88,7 +88,7 @@ def main():
     pairs = controls(997, seed=12)  # a prime, so parameters and modes meet in ever new combinations
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     received = []
-    state = {"playing": False, "played": 0, "position": 0, "sent": 0, "last": {}, "first_frame": None}
+    state = {"playing": False, "played": 0, "position": 0, "sent": 0, "last": {}, "last_dgram": {}, "first_frame": None}
 
     @client.set_process_callback
     def process(frames):
@@ -109,6 +109,7 @@ def main():
                 sock.sendto(parameter, ("127.0.0.1", osc_port))
                 sock.sendto(mode, ("127.0.0.1", osc_port))
                 state["last"][name] = value
+                state["last_dgram"][name] = parameter
                 state["sent"] += 1
             state["played"] = played + frames
         else:
@@ -139,6 +140,10 @@ def main():
     wall = time.time() - started
     print("DONE", file=sys.stderr, flush=True)
     time.sleep(0.2)
+    # The last value of each parameter once more, unhurried: UDP on a loaded machine may have lost the original.
+    for parameter in state["last_dgram"].values():
+        sock.sendto(parameter, ("127.0.0.1", osc_port))
+        time.sleep(0.02)
     stop = osc_message_builder.OscMessageBuilder(address="/hal/transport/stop").build()
     sock.sendto(stop.dgram, ("127.0.0.1", osc_port))
     time.sleep(0.5)
