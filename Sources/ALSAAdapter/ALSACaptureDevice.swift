@@ -12,7 +12,9 @@ import Synchronization
 /// measured on the monotonic clock. A device that fails for good (unplugged) is reopened with backoff while the
 /// state says `.reconnecting`. When a sequencer output is given, the capture thread also drains the bridge's MIDI
 /// ring into it once per period, anchoring frames to real time at each block's end. Without one, due messages are
-/// discarded so the engine never finds the ring full. Call `start()` and `stop()` from one thread.
+/// discarded so the engine never finds the ring full. A sequencer input, when given, reads a keyboard into the
+/// bridge's MIDI input ring on its own thread, stamped with `estimatedStreamFrame`. Call `start()` and `stop()`
+/// from one thread.
 public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
     /// The configuration the device was created with.
     public let configuration: ALSACaptureConfiguration
@@ -20,6 +22,8 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
     public let bridge: RealtimeBridge
     /// Where MIDI from the bridge goes (opened and finished by its owner).
     public let midiOutput: ALSASequencerOutput?
+    /// Where keyboard MIDI comes from (opened by its owner; read while the device runs).
+    public let midiInput: ALSASequencerInput?
 
     private struct Control {
         var state = DeviceState.idle
@@ -40,12 +44,13 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
     /// Creates a device (nothing is opened until `start()`); checks the configuration.
     public init(
         configuration: ALSACaptureConfiguration, bridge: RealtimeBridge, midiOutput: ALSASequencerOutput? = nil,
-        logger: Logger = Logger(label: "musichal.alsa")
+        midiInput: ALSASequencerInput? = nil, logger: Logger = Logger(label: "musichal.alsa")
     ) throws(ALSAError) {
         try configuration.validate()
         self.configuration = configuration
         self.bridge = bridge
         self.midiOutput = midiOutput
+        self.midiInput = midiInput
         self.logger = logger
     }
 
@@ -57,6 +62,15 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
     public var sampleFormat: ALSASampleFormat? { control.withLock { $0.format } }
     /// Frames captured so far on the stream clock.
     public var streamFrame: FrameTime { nextFrame.load(ordering: .relaxed) }
+    /// The stream frame now: the frame after the last block read, plus the time since it was read.
+    public var estimatedStreamFrame: FrameTime {
+        let frame = nextFrame.load(ordering: .relaxed)
+        let readAt = lastReadNanoseconds.load(ordering: .relaxed)
+        let now = monotonicNanoseconds()
+        guard readAt != 0, now > readAt, sampleRate > 0 else { return frame }
+        return frame + FrameTime(Double(now - readAt) / 1e9 * sampleRate)
+    }
+
     /// Due MIDI messages discarded because no sequencer output was given.
     public var discardedMIDIMessages: UInt64 { discardedMessages.load(ordering: .relaxed) }
 
@@ -72,6 +86,8 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
         if started { return }
         let capture = try PCMCapture(configuration)
         sampleRateBits.store(capture.sampleRate.bitPattern, ordering: .relaxed)
+        // The keyboard first: if its sequencer refuses, nothing runs yet (the PCM closes with `capture`).
+        try midiInput?.start(into: bridge) { [weak self] in self?.estimatedStreamFrame ?? 0 }
         stopRequested.store(false, ordering: .relaxed)
         logger.info(
             "ALSA capture started",
@@ -90,6 +106,7 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
 
     /// Ends capture (within one period), sends every MIDI message still queued in the bridge, closes the PCM.
     public func stop() {
+        midiInput?.stop()
         stopRequested.store(true, ordering: .relaxed)
         stopSignal.signal()
         let thread = control.withLock { control in

@@ -32,21 +32,31 @@ public struct ChromaExtractor: Sendable {
         let peaks = picker.peaks
         guard !peaks.isEmpty else { return chroma }
 
-        for index in peaks.indices {
-            var weight = peaks[index].magnitude
-            for lower in 0..<index where peaks[lower].magnitude >= 0.25 * peaks[index].magnitude {
-                let ratio = peaks[index].frequency / peaks[lower].frequency
-                let harmonic = ratio.rounded()
-                guard harmonic >= 2, abs(ratio - harmonic) <= harmonicTolerance * harmonic else { continue }
-                let isOctave = harmonic == 2 || harmonic == 4 || harmonic == 8 || harmonic == 16
-                if !isOctave {
-                    weight *= overtoneWeight
-                    break
+        peaks.withUnsafeBufferPointer { peaks in
+            for index in peaks.indices {
+                let frequency = peaks[index].frequency
+                var weight = peaks[index].magnitude
+                let strongEnough = 0.25 * weight
+                // Lower peaks from the bottom up. One above f / 1.5 gives a ratio that rounds to 1, never a
+                // harmonic, and the peaks are sorted by frequency, so the search stops there. The magnitude
+                // test comes before the division.
+                for lower in 0..<index {
+                    let lowerFrequency = peaks[lower].frequency
+                    if lowerFrequency * 1.5 > frequency { break }
+                    guard peaks[lower].magnitude >= strongEnough else { continue }
+                    let ratio = frequency / lowerFrequency
+                    let harmonic = ratio.rounded()
+                    guard harmonic >= 2, abs(ratio - harmonic) <= harmonicTolerance * harmonic else { continue }
+                    let isOctave = harmonic == 2 || harmonic == 4 || harmonic == 8 || harmonic == 16
+                    if !isOctave {
+                        weight *= overtoneWeight
+                        break
+                    }
                 }
+                let midi = PitchMath.midiPitch(hertz: frequency)
+                let pitchClass = PitchMath.pitchClass(Int(midi.rounded()))
+                chroma[pitchClass] += Float(weight)
             }
-            let midi = PitchMath.midiPitch(hertz: peaks[index].frequency)
-            let pitchClass = PitchMath.pitchClass(Int(midi.rounded()))
-            chroma[pitchClass] += Float(weight)
         }
         var norm: Float = 0
         for value in chroma { norm += value * value }

@@ -2,20 +2,54 @@ import RealModule
 
 /// A real-input FFT of one fixed size, planned once and executed many times.
 ///
-/// Production code uses FFTW through `FFTWAdapter`; `ReferenceFFT` is a small radix-2 implementation that lets
-/// the pure core and its tests run without any C library. Implementations must not allocate in `forward` or
-/// `inverse`. An instance is used by one thread at a time.
+/// The transform works in place on buffers it owns, so callers write their input straight into `timeDomain` and
+/// read the bins straight from `frequencyDomain`: no copies in the per-hop path. Production code uses FFTW
+/// through `FFTWAdapter`; `ReferenceFFT` is a small radix-2 implementation that lets the pure core and its tests
+/// run without any C library. Implementations must not allocate in `forward` or `inverse`. An instance is used
+/// by one thread at a time.
 public protocol RealFFT: AnyObject {
     /// Number of real samples per transform (a power of two).
     var size: Int { get }
 
-    /// Transforms `size` real samples into `size / 2 + 1` complex bins, written as split real and imaginary parts.
-    func forward(
-        _ input: UnsafePointer<Float>, real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>)
+    /// `size` real samples: the input of `forward()`, which leaves it unchanged, and the output of `inverse()`.
+    var timeDomain: UnsafeMutablePointer<Float> { get }
 
-    /// Unnormalised inverse: `size / 2 + 1` bins back to `size` real samples, scaled by `size`.
-    func inverse(
-        real: UnsafePointer<Float>, imaginary: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>)
+    /// `size / 2 + 1` complex bins as interleaved real and imaginary parts: the output of `forward()` and the
+    /// input of `inverse()`, which may overwrite it.
+    var frequencyDomain: UnsafeMutablePointer<Float> { get }
+
+    /// Transforms `timeDomain` into `frequencyDomain`.
+    func forward()
+
+    /// Unnormalised inverse: `frequencyDomain` back to `timeDomain`, scaled by `size`.
+    func inverse()
+}
+
+extension RealFFT {
+    /// Copies `size` samples in, transforms them, and copies the `size / 2 + 1` bins out as split real and
+    /// imaginary parts (a convenience for tests and setup code; the hot paths use the buffers directly).
+    public func forward(
+        _ input: UnsafePointer<Float>, real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>
+    ) {
+        timeDomain.update(from: input, count: size)
+        forward()
+        for bin in 0...size / 2 {
+            real[bin] = frequencyDomain[2 * bin]
+            imaginary[bin] = frequencyDomain[2 * bin + 1]
+        }
+    }
+
+    /// Copies split bins in, runs the unnormalised inverse, and copies the `size` samples out.
+    public func inverse(
+        real: UnsafePointer<Float>, imaginary: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        for bin in 0...size / 2 {
+            frequencyDomain[2 * bin] = real[bin]
+            frequencyDomain[2 * bin + 1] = imaginary[bin]
+        }
+        inverse()
+        output.update(from: timeDomain, count: size)
+    }
 }
 
 /// Makes FFTs of a requested size. Planning may allocate, so it happens at setup, never per block.
@@ -31,6 +65,10 @@ public protocol FFTProvider: Sendable {
 public final class ReferenceFFT: RealFFT {
     /// Number of real samples per transform.
     public let size: Int
+    /// See `RealFFT.timeDomain`.
+    public let timeDomain: UnsafeMutablePointer<Float>
+    /// See `RealFFT.frequencyDomain`.
+    public let frequencyDomain: UnsafeMutablePointer<Float>
     private let re: UnsafeMutablePointer<Float>
     private let im: UnsafeMutablePointer<Float>
     private let cosTable: UnsafeMutablePointer<Float>
@@ -41,6 +79,10 @@ public final class ReferenceFFT: RealFFT {
     public init(size: Int) {
         precondition(size >= 4 && size & (size - 1) == 0, "FFT size must be a power of two")
         self.size = size
+        timeDomain = .allocate(capacity: size)
+        timeDomain.initialize(repeating: 0, count: size)
+        frequencyDomain = .allocate(capacity: size + 2)
+        frequencyDomain.initialize(repeating: 0, count: size + 2)
         re = .allocate(capacity: size)
         im = .allocate(capacity: size)
         re.initialize(repeating: 0, count: size)
@@ -62,6 +104,8 @@ public final class ReferenceFFT: RealFFT {
     }
 
     deinit {
+        timeDomain.deallocate()
+        frequencyDomain.deallocate()
         re.deallocate()
         im.deallocate()
         cosTable.deallocate()
@@ -70,35 +114,33 @@ public final class ReferenceFFT: RealFFT {
     }
 
     /// See `RealFFT.forward`.
-    public func forward(
-        _ input: UnsafePointer<Float>, real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>
-    ) {
+    public func forward() {
         for index in 0..<size {
-            re[bitReversed[index]] = input[index]
+            re[bitReversed[index]] = timeDomain[index]
             im[bitReversed[index]] = 0
         }
         transform(sign: -1)
-        real.update(from: re, count: size / 2 + 1)
-        imaginary.update(from: im, count: size / 2 + 1)
+        for bin in 0...size / 2 {
+            frequencyDomain[2 * bin] = re[bin]
+            frequencyDomain[2 * bin + 1] = im[bin]
+        }
     }
 
     /// See `RealFFT.inverse`.
-    public func inverse(
-        real: UnsafePointer<Float>, imaginary: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
-    ) {
+    public func inverse() {
         let half = size / 2
         for bin in 0..<size {
             // Hermitian symmetry fills the upper half of the spectrum.
             if bin <= half {
-                re[bitReversed[bin]] = real[bin]
-                im[bitReversed[bin]] = imaginary[bin]
+                re[bitReversed[bin]] = frequencyDomain[2 * bin]
+                im[bitReversed[bin]] = frequencyDomain[2 * bin + 1]
             } else {
-                re[bitReversed[bin]] = real[size - bin]
-                im[bitReversed[bin]] = -imaginary[size - bin]
+                re[bitReversed[bin]] = frequencyDomain[2 * (size - bin)]
+                im[bitReversed[bin]] = -frequencyDomain[2 * (size - bin) + 1]
             }
         }
         transform(sign: 1)
-        output.update(from: re, count: size)
+        timeDomain.update(from: re, count: size)
     }
 
     private func transform(sign: Float) {

@@ -2,7 +2,8 @@
 public struct ListenerSettings: Sendable, Hashable {
     /// Analysis hop: how often onset detection runs (about 5 ms).
     public var hopSeconds = 0.005
-    /// Length of the onset-detection window.
+    /// Length of the onset-detection window, rounded to the nearest power-of-two frame count (1024 frames at
+    /// 44.1 and 48 kHz).
     public var onsetWindowSeconds = 0.023
     /// Smallest distance between two onsets.
     public var minimumInterOnsetSeconds = 0.05

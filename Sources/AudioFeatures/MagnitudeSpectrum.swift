@@ -6,25 +6,23 @@ public final class MagnitudeSpectrum {
     public let size: Int
     /// Sample rate of the input.
     public let sampleRate: Double
+    /// Highest bin whose magnitude is computed; the bins above it stay zero.
+    public let highestBin: Int
     /// Magnitudes of bins 0...size/2, normalised so a full-scale sine peaks near 1.
     public private(set) var magnitudes: [Float]
 
     private let fft: any RealFFT
     private let window: [Float]
-    private var windowed: [Float]
-    private var re: [Float]
-    private var im: [Float]
     private let normalisation: Float
 
-    /// Creates an analyser of `size` samples (a power of two).
-    public init(size: Int, sampleRate: Double, fftProvider: any FFTProvider) {
+    /// Creates an analyser of `size` samples (a power of two). A caller that reads only the lower bins (onset
+    /// detection stops at 16 kHz) passes `highestBin` to skip the magnitudes above it.
+    public init(size: Int, sampleRate: Double, fftProvider: any FFTProvider, highestBin: Int? = nil) {
         self.size = size
         self.sampleRate = sampleRate
+        self.highestBin = min(size / 2, max(0, highestBin ?? size / 2))
         fft = fftProvider.makeRealFFT(size: size)
         window = (0..<size).map { Float(0.5 - 0.5 * Double.cos(2 * Double.pi * Double($0) / Double(size))) }
-        windowed = [Float](repeating: 0, count: size)
-        re = [Float](repeating: 0, count: size / 2 + 1)
-        im = [Float](repeating: 0, count: size / 2 + 1)
         magnitudes = [Float](repeating: 0, count: size / 2 + 1)
         // A Hann-windowed sine of amplitude A has a peak bin of about A * size / 4.
         normalisation = 4 / Float(size)
@@ -44,37 +42,91 @@ public final class MagnitudeSpectrum {
         let size = self.size
         let firstCount = min(first.count, size)
         let secondCount = min(second.count, size - firstCount)
-        // Local buffer pointers: one exclusivity check per call instead of one per sample.
+        let input = fft.timeDomain
+        // The windowed samples go straight into the transform's input buffer.
         window.withUnsafeBufferPointer { window in
-            windowed.withUnsafeMutableBufferPointer { windowed in
-                for i in 0..<firstCount { windowed[i] = first[i] * window[i] }
-                for i in 0..<secondCount { windowed[firstCount + i] = second[i] * window[firstCount + i] }
-                for i in (firstCount + secondCount)..<size { windowed[i] = 0 }
+            let window = window.baseAddress!
+            if let first = first.baseAddress { Self.multiply(first, window, into: input, count: firstCount) }
+            if let second = second.baseAddress {
+                Self.multiply(second, window + firstCount, into: input + firstCount, count: secondCount)
             }
         }
-        fft.forward(windowed, real: &re, imaginary: &im)
+        let filled = firstCount + secondCount
+        if filled < size { (input + filled).update(repeating: 0, count: size - filled) }
+        fft.forward()
+
+        // |X| from the interleaved bins, eight at a time: squares of 16 floats, then the pairs added.
+        let bins = UnsafeRawPointer(fft.frequencyDomain)
         let scale = normalisation
-        re.withUnsafeBufferPointer { re in
-            im.withUnsafeBufferPointer { im in
-                magnitudes.withUnsafeMutableBufferPointer { magnitudes in
-                    for bin in 0..<magnitudes.count {
-                        magnitudes[bin] = (re[bin] * re[bin] + im[bin] * im[bin]).squareRoot() * scale
-                    }
-                }
+        let count = highestBin + 1
+        magnitudes.withUnsafeMutableBufferPointer { magnitudes in
+            let output = UnsafeMutableRawPointer(magnitudes.baseAddress!)
+            var bin = 0
+            while bin + 8 <= count {
+                let pairs = bins.loadUnaligned(fromByteOffset: bin * 8, as: SIMD16<Float>.self)
+                let squares = pairs * pairs
+                let magnitude = (squares.evenHalf + squares.oddHalf).squareRoot() * scale
+                output.storeBytes(of: magnitude, toByteOffset: bin * 4, as: SIMD8<Float>.self)
+                bin += 8
             }
+            let interleaved = fft.frequencyDomain
+            while bin < count {
+                let re = interleaved[2 * bin]
+                let im = interleaved[2 * bin + 1]
+                magnitudes[bin] = (re * re + im * im).squareRoot() * scale
+                bin += 1
+            }
+        }
+    }
+
+    /// `output[i] = samples[i] * window[i]`, eight at a time.
+    @inline(__always)
+    private static func multiply(
+        _ samples: UnsafePointer<Float>, _ window: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        let source = UnsafeRawPointer(samples)
+        let weights = UnsafeRawPointer(window)
+        let destination = UnsafeMutableRawPointer(output)
+        var i = 0
+        while i + 8 <= count {
+            let x = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let w = weights.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            destination.storeBytes(of: x * w, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            output[i] = samples[i] * window[i]
+            i += 1
         }
     }
 
     /// Spectral centroid in hertz of the last analysis (0 for silence).
     public func centroid() -> Double {
+        // Four running sums in Double (independent chains, so the additions overlap), then the tail.
+        var weightedLanes = SIMD4<Double>()
+        var totalLanes = SIMD4<Double>()
         var weighted = 0.0
         var total = 0.0
         magnitudes.withUnsafeBufferPointer { magnitudes in
-            for bin in 1..<magnitudes.count {
+            let raw = UnsafeRawPointer(magnitudes.baseAddress!)
+            var bin = 1
+            var index = SIMD4<Double>(1, 2, 3, 4)
+            while bin + 4 <= magnitudes.count {
+                let m = SIMD4<Double>(raw.loadUnaligned(fromByteOffset: bin * 4, as: SIMD4<Float>.self))
+                weightedLanes += m * index
+                totalLanes += m
+                index += 4
+                bin += 4
+            }
+            while bin < magnitudes.count {
                 weighted += Double(magnitudes[bin]) * Double(bin)
                 total += Double(magnitudes[bin])
+                bin += 1
             }
         }
+        weighted += weightedLanes.sum()
+        total += totalLanes.sum()
         return total > 1e-9 ? frequency(ofBin: weighted / total) : 0
     }
 }

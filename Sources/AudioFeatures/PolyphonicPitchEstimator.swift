@@ -27,6 +27,12 @@ public struct PolyphonicPitchEstimator: Sendable {
     private var partialPeaks: [Int] = []
     private var partialAmplitudes: [Double] = []
     private var strongestResidual = 0.0
+    // Fundamentals of the candidate notes, and per (note, partial) the range of peaks within the partial's
+    // tolerance: the ranges depend only on the peaks, so each is found once per spectrum, not once per round.
+    private var noteHertz: [Double] = []
+    private var noteRange = 0...0
+    private var windowStart: [Int] = []
+    private var windowEnd: [Int] = []  // -1 until found
 
     /// Creates an estimator with default settings.
     public init() {
@@ -34,6 +40,23 @@ public struct PolyphonicPitchEstimator: Sendable {
         chosen.reserveCapacity(8)
         partialPeaks.reserveCapacity(16)
         partialAmplitudes.reserveCapacity(16)
+        prepareTables()
+    }
+
+    /// Sizes the per-note tables for the current settings (allocates only when the settings changed).
+    private mutating func prepareTables() {
+        let notes = lowestNote...max(lowestNote, highestNote)
+        if notes != noteRange || noteHertz.count != notes.count {
+            noteRange = notes
+            noteHertz = notes.map { PitchMath.hertz(midiPitch: Double($0)) }
+        }
+        let slots = notes.count * max(1, harmonics)
+        if windowEnd.count != slots {
+            windowStart = [Int](repeating: 0, count: slots)
+            windowEnd = [Int](repeating: -1, count: slots)
+        } else {
+            for i in windowEnd.indices { windowEnd[i] = -1 }
+        }
     }
 
     /// The notes sounding in the spectrum (MIDI numbers, lowest first); empty for silence or noise.
@@ -44,7 +67,8 @@ public struct PolyphonicPitchEstimator: Sendable {
             floorDB: -45)
         let peaks = picker.peaks
         chosen.removeAll(keepingCapacity: true)
-        guard !peaks.isEmpty else { return [] }
+        guard !peaks.isEmpty, harmonics >= 1, highestNote >= lowestNote else { return [] }
+        prepareTables()
         residual.removeAll(keepingCapacity: true)
         for peak in peaks { residual.append(peak.magnitude) }
         var firstScore = 0.0
@@ -71,35 +95,40 @@ public struct PolyphonicPitchEstimator: Sendable {
         return chosen.sorted()
     }
 
-    /// Index of the strongest remaining peak within the partial's tolerance, if any.
-    private func match(_ frequency: Double, partial: Int, peaks: [SpectralPeak]) -> Int? {
-        let toleranceCents = 30 + 4 * Double(partial)
-        let ratio = 1 + toleranceCents / 1731  // cents → frequency ratio (1200 / ln 2 ≈ 1731)
-        let low = frequency / ratio
-        let high = frequency * ratio
-        var best: Int?
-        // Peaks are sorted by frequency: a binary search finds the window.
-        var lower = 0
-        var upper = peaks.count
-        while lower < upper {
-            let middle = (lower + upper) / 2
-            if peaks[middle].frequency < low { lower = middle + 1 } else { upper = middle }
+    /// Index of the strongest remaining peak within the tolerance of the note's partial, if any.
+    private mutating func match(note: Int, partial: Int, peaks: [SpectralPeak]) -> Int? {
+        let slot = (note - lowestNote) * harmonics + partial - 1
+        if windowEnd[slot] < 0 {
+            let toleranceCents = 30 + 4 * Double(partial)
+            let ratio = 1 + toleranceCents / 1731  // cents → frequency ratio (1200 / ln 2 ≈ 1731)
+            let frequency = Double(partial) * noteHertz[note - lowestNote]
+            let low = frequency / ratio
+            let high = frequency * ratio
+            // Peaks are sorted by frequency: a binary search finds the window.
+            var lower = 0
+            var upper = peaks.count
+            while lower < upper {
+                let middle = (lower + upper) / 2
+                if peaks[middle].frequency < low { lower = middle + 1 } else { upper = middle }
+            }
+            var end = lower
+            while end < peaks.count && peaks[end].frequency <= high { end += 1 }
+            windowStart[slot] = lower
+            windowEnd[slot] = end
         }
-        var index = lower
-        while index < peaks.count && peaks[index].frequency <= high {
-            if best == nil || residual[index] > residual[best!] { best = index }
-            index += 1
+        var best: Int?
+        for index in windowStart[slot]..<windowEnd[slot] where best == nil || residual[index] > residual[best!] {
+            best = index
         }
         return best
     }
 
-    private func salience(of note: Int, peaks: [SpectralPeak]) -> Double {
-        let f0 = PitchMath.hertz(midiPitch: Double(note))
-        let fundamental = match(f0, partial: 1, peaks: peaks).map { residual[$0] } ?? 0
+    private mutating func salience(of note: Int, peaks: [SpectralPeak]) -> Double {
+        let fundamental = match(note: note, partial: 1, peaks: peaks).map { residual[$0] } ?? 0
         guard fundamental >= minimumFundamental * strongestResidual else { return 0 }
         var score = 0.0
         for partial in 1...harmonics {
-            guard let index = match(Double(partial) * f0, partial: partial, peaks: peaks) else { continue }
+            guard let index = match(note: note, partial: partial, peaks: peaks) else { continue }
             score += residual[index] / Double(partial).squareRoot()
         }
         return score
@@ -107,11 +136,10 @@ public struct PolyphonicPitchEstimator: Sendable {
 
     /// Subtracts the chosen note's smoothed partial amplitudes from the peaks it explains.
     private mutating func explain(_ note: Int, peaks: [SpectralPeak]) {
-        let f0 = PitchMath.hertz(midiPitch: Double(note))
         partialPeaks.removeAll(keepingCapacity: true)
         partialAmplitudes.removeAll(keepingCapacity: true)
         for partial in 1...harmonics {
-            let index = match(Double(partial) * f0, partial: partial, peaks: peaks) ?? -1
+            let index = match(note: note, partial: partial, peaks: peaks) ?? -1
             partialPeaks.append(index)
             partialAmplitudes.append(index >= 0 ? residual[index] : 0)
         }

@@ -41,7 +41,8 @@ public struct SpectralFluxOnsetDetector: Sendable {
     private var framesSeen = 0
     private var odfRecent: [Double]  // ring for the moving median
     private var odfRecentIndex = 0
-    private var scratch: [Double]
+    private var sortedRecent: [Double]  // the values in the ring, kept sorted
+    private var recentCount = 0
     private var previousODF = 0.0
     private var beforePreviousODF = 0.0
     private var previousThreshold = Double.infinity
@@ -62,7 +63,26 @@ public struct SpectralFluxOnsetDetector: Sendable {
         history = [Float](repeating: 0, count: binCount * (settings.lagFrames + 1))
         odfRecent = [Double](repeating: 0, count: settings.medianFrames)
         peakMemoryDecay = Double.exp2(-1 / max(1, settings.peakMemoryHalfLifeFrames))
-        scratch = [Double](repeating: 0, count: settings.medianFrames)
+        sortedRecent = [Double](repeating: 0, count: settings.medianFrames)
+    }
+
+    /// Highest bin `process` reads: spectra need not be computed above it.
+    public var highestBinRead: Int { min(binCount - 1, highBin + settings.maxFilterBins / 2) }
+
+    /// Forgets every frame heard, as a new detector would, without allocating.
+    public mutating func reset() {
+        for i in history.indices { history[i] = 0 }
+        for i in odfRecent.indices { odfRecent[i] = 0 }
+        historyIndex = 0
+        framesSeen = 0
+        odfRecentIndex = 0
+        recentCount = 0
+        previousODF = 0
+        beforePreviousODF = 0
+        previousThreshold = .infinity
+        framesSinceOnset = Int.max / 2
+        peakMemory = 0
+        lastODF = 0
     }
 
     /// Feeds the next frame's magnitudes. Returns true when the *previous* frame was an onset; `minimumGap` is
@@ -148,27 +168,46 @@ public struct SpectralFluxOnsetDetector: Sendable {
         previousThreshold = max(
             settings.delta + settings.medianMultiplier * median, settings.peakMemoryWeight * peakMemory)
         peakMemory = max(peakMemory, flux)
-        odfRecent[odfRecentIndex] = flux
-        odfRecentIndex = (odfRecentIndex + 1) % odfRecent.count
+        remember(flux)
         beforePreviousODF = previousODF
         previousODF = flux
         return isOnset
     }
 
-    private mutating func recentMedian() -> Double {
-        let count = min(framesSeen - 1, odfRecent.count)
+    /// Median of the values in the ring (0 before the first).
+    private func recentMedian() -> Double {
+        let count = recentCount
         guard count > 0 else { return 0 }
-        for i in 0..<count { scratch[i] = odfRecent[i] }
-        // Insertion sort: a couple of dozen values, no allocation.
-        for i in 1..<max(1, count) {
-            let value = scratch[i]
-            var j = i - 1
-            while j >= 0 && scratch[j] > value {
-                scratch[j + 1] = scratch[j]
-                j -= 1
+        return count % 2 == 1
+            ? sortedRecent[count / 2] : 0.5 * (sortedRecent[count / 2 - 1] + sortedRecent[count / 2])
+    }
+
+    /// Puts `value` in the ring and keeps the sorted copy in step: the value it replaces is taken out and the
+    /// new one inserted in place, a couple of dozen moves instead of a sort per frame.
+    private mutating func remember(_ value: Double) {
+        let capacity = odfRecent.count
+        guard capacity > 0 else { return }
+        sortedRecent.withUnsafeMutableBufferPointer { sorted in
+            var count = recentCount
+            if count == capacity {
+                let leaving = odfRecent[odfRecentIndex]
+                var index = 0
+                while index < count - 1 && sorted[index] != leaving { index += 1 }
+                while index + 1 < count {
+                    sorted[index] = sorted[index + 1]
+                    index += 1
+                }
+                count -= 1
             }
-            scratch[j + 1] = value
+            var index = count
+            while index > 0 && sorted[index - 1] > value {
+                sorted[index] = sorted[index - 1]
+                index -= 1
+            }
+            sorted[index] = value
+            recentCount = count + 1
         }
-        return count % 2 == 1 ? scratch[count / 2] : 0.5 * (scratch[count / 2 - 1] + scratch[count / 2])
+        odfRecent[odfRecentIndex] = value
+        odfRecentIndex = (odfRecentIndex + 1) % capacity
     }
 }

@@ -15,6 +15,9 @@ public final class StreamingListener {
     public let settings: ListenerSettings
     /// Analysis hop in frames.
     public let hopFrames: Int
+    /// Onset-detection window (and transform) in frames: the power of two nearest to the window setting, so the
+    /// window lasts about as long at every sample rate.
+    public let onsetWindowFrames: Int
 
     private let onsetSpectrum: MagnitudeSpectrum
     private let chromaSpectrum: MagnitudeSpectrum
@@ -78,12 +81,15 @@ public final class StreamingListener {
         self.sampleRate = sampleRate
         self.settings = settings
         hopFrames = max(16, Int((settings.hopSeconds * sampleRate).rounded()))
-        let onsetSize = Self.powerOfTwo(atLeast: Int(settings.onsetWindowSeconds * sampleRate))
+        let onsetSize = Self.powerOfTwo(nearest: settings.onsetWindowSeconds * sampleRate)
+        onsetWindowFrames = onsetSize
         let chromaSize = Self.powerOfTwo(atLeast: Int(settings.chromaWindowSeconds * sampleRate))
-        onsetSpectrum = MagnitudeSpectrum(size: onsetSize, sampleRate: sampleRate, fftProvider: fftProvider)
-        chromaSpectrum = MagnitudeSpectrum(size: chromaSize, sampleRate: sampleRate, fftProvider: fftProvider)
         onsetDetector = SpectralFluxOnsetDetector(
             binCount: onsetSize / 2 + 1, fftSize: onsetSize, sampleRate: sampleRate, settings: settings.onset)
+        onsetSpectrum = MagnitudeSpectrum(
+            size: onsetSize, sampleRate: sampleRate, fftProvider: fftProvider,
+            highestBin: onsetDetector.highestBinRead)
+        chromaSpectrum = MagnitudeSpectrum(size: chromaSize, sampleRate: sampleRate, fftProvider: fftProvider)
         let longestPeriod = Int((sampleRate / settings.minimumF0).rounded(.up))
         let pitchCapacity = Int(settings.pitchWindowSeconds * sampleRate) + longestPeriod
         pitchEstimator = YINPitchEstimator(
@@ -104,6 +110,13 @@ public final class StreamingListener {
         attackFrames = FrameTime(0.1 * sampleRate)
         pitchEstimates.reserveCapacity(settings.maximumPitchEstimates)
         pitchScratch.reserveCapacity(settings.maximumPitchEstimates)
+    }
+
+    /// The power of two (at least 16) nearest to `value` on a logarithmic scale.
+    private static func powerOfTwo(nearest value: Double) -> Int {
+        var size = 16
+        while Double(size) * 1.414_213_56 < value { size <<= 1 }
+        return size
     }
 
     private static func powerOfTwo(atLeast value: Int) -> Int {
@@ -172,7 +185,8 @@ public final class StreamingListener {
                     let destination = UnsafeMutableRawPointer(target)
                     while i + 8 <= length {
                         var x = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        let finite = (x .== x) .& (x .< .infinity) .& (x .> -.infinity)
+                        // x − x is 0 for every finite x and NaN for infinities and NaNs.
+                        let finite = (x - x) .== 0
                         if any(.!finite) {
                             for lane in 0..<8 where !finite[lane] { nonFinite += 1 }
                             x.replace(with: 0, where: .!finite)
@@ -194,8 +208,11 @@ public final class StreamingListener {
                     length = count - offset
                 }
                 if capture > 0 {
-                    let source = history.baseAddress!
-                    for i in 0..<capture { eventBuffer[fill + i] = source[(start + i) & historyMask] }
+                    // The same samples, already sanitised, in up to two contiguous runs.
+                    let firstRun = min(capture, history.count - start)
+                    (eventBuffer.baseAddress! + fill).update(from: history.baseAddress! + start, count: firstRun)
+                    (eventBuffer.baseAddress! + fill + firstRun).update(
+                        from: history.baseAddress!, count: capture - firstRun)
                 }
             }
         }
@@ -212,9 +229,7 @@ public final class StreamingListener {
     private func restart(at frame: FrameTime) {
         position = frame
         for i in history.indices { history[i] = 0 }
-        onsetDetector = SpectralFluxOnsetDetector(
-            binCount: onsetSpectrum.size / 2 + 1, fftSize: onsetSpectrum.size, sampleRate: sampleRate,
-            settings: settings.onset)
+        onsetDetector.reset()
         samplesInHop = 0
         previousOnset = nil
         previousF0 = nil
@@ -298,13 +313,15 @@ public final class StreamingListener {
         currentPitch = nil
         // Samples between the onset and now are already in the history: copy them into the event buffer.
         let available = Int(min(position - frame, FrameTime(history.count)))
-        eventFill = 0
-        var source = position - FrameTime(available)
-        while source < position && eventFill < eventBuffer.count {
-            eventBuffer[eventFill] = history[Int(source & FrameTime(historyMask))]
-            eventFill += 1
-            source += 1
+        let count = min(available, eventBuffer.count)
+        let first = Int((position - FrameTime(available)) & FrameTime(historyMask))
+        let mask = historyMask
+        history.withUnsafeBufferPointer { history in
+            eventBuffer.withUnsafeMutableBufferPointer { eventBuffer in
+                for i in 0..<count { eventBuffer[i] = history[(first + i) & mask] }
+            }
         }
+        eventFill = count
     }
 
     private func updateEvent(levelDB level: Double, into outputs: inout [ListenerOutput]) {

@@ -18,7 +18,9 @@ public struct PitchEstimate: Sendable, Hashable {
 /// Monophonic fundamental-frequency estimation with YIN (de Cheveigné & Kawahara, 2002).
 ///
 /// The difference function is computed from an FFT cross-correlation and running energies, so one estimate
-/// costs three FFTs instead of a window-times-lag double loop. All buffers are allocated at setup.
+/// costs three FFTs instead of a window-times-lag double loop. Each estimate uses the smallest planned
+/// transform that holds its input (an event's early estimates read less), and the cumulative-mean-normalised
+/// difference is evaluated only up to the first dip under the threshold. All buffers are allocated at setup.
 public final class YINPitchEstimator {
     /// Sample rate of the input.
     public let sampleRate: Double
@@ -31,13 +33,9 @@ public final class YINPitchEstimator {
     /// Largest number of samples one estimate reads.
     public let capacity: Int
 
-    private let fft: any RealFFT
-    private var padded: [Float]
-    private var specRe: [Float]
-    private var specIm: [Float]
-    private var windowRe: [Float]
-    private var windowIm: [Float]
-    private var correlation: [Float]
+    /// Transforms of increasing size (powers of two), the last one holding `capacity` samples.
+    private let ffts: [any RealFFT]
+    private var spectrum: [Float]
     private var energy: [Double]
     private var normalised: [Double]
 
@@ -51,15 +49,12 @@ public final class YINPitchEstimator {
         self.maximumFrequency = maximumFrequency
         self.threshold = threshold
         self.capacity = capacity
-        var size = 4
-        while size < capacity { size <<= 1 }
-        fft = fftProvider.makeRealFFT(size: size)
-        padded = [Float](repeating: 0, count: size)
-        specRe = [Float](repeating: 0, count: size / 2 + 1)
-        specIm = [Float](repeating: 0, count: size / 2 + 1)
-        windowRe = [Float](repeating: 0, count: size / 2 + 1)
-        windowIm = [Float](repeating: 0, count: size / 2 + 1)
-        correlation = [Float](repeating: 0, count: size)
+        var largest = 4
+        while largest < capacity { largest <<= 1 }
+        var sizes = [largest]
+        while sizes[0] > 256 { sizes.insert(sizes[0] / 2, at: 0) }
+        ffts = sizes.map { fftProvider.makeRealFFT(size: $0) }
+        spectrum = [Float](repeating: 0, count: largest + 2)
         energy = [Double](repeating: 0, count: capacity + 1)
         normalised = [Double](repeating: 0, count: capacity)
     }
@@ -75,86 +70,117 @@ public final class YINPitchEstimator {
         let maxLag = min(maximumLag, length / 2)
         guard maxLag > minLag + 2, let base = samples.baseAddress else { return nil }
         let window = length - maxLag
-        let size = fft.size
 
-        // Prefix sums of squares give every window energy in O(1).
+        // Prefix sums of squares give every window energy in O(1); those past the window are added as the
+        // lags that need them are reached.
         let e0: Double = energy.withUnsafeMutableBufferPointer { energy in
             energy[0] = 0
-            for i in 0..<length { energy[i + 1] = energy[i] + Double(base[i]) * Double(base[i]) }
+            for i in 0..<window { energy[i + 1] = energy[i] + Double(base[i]) * Double(base[i]) }
             return energy[window]
         }
         guard e0 > 1e-10 * Double(window) else { return nil }
 
-        // Cross-correlation of the first `window` samples with the whole input: c(τ) = Σ x[j] x[j+τ].
-        padded.withUnsafeMutableBufferPointer { p in
-            for i in 0..<size { p[i] = i < length ? base[i] : 0 }
+        // Cross-correlation of the first `window` samples with the whole input: c(τ) = Σ x[j] x[j+τ], from
+        // X · conj(W). The r2c transform leaves its input alone, so the window is the input with its tail zeroed.
+        var fftIndex = 0
+        while ffts[fftIndex].size < length { fftIndex += 1 }
+        let fft = ffts[fftIndex]
+        let size = fft.size
+        let bins = size / 2 + 1
+        let input = fft.timeDomain
+        input.update(from: base, count: length)
+        (input + length).update(repeating: 0, count: size - length)
+        fft.forward()
+        spectrum.withUnsafeMutableBufferPointer { spectrum in
+            spectrum.baseAddress!.update(from: fft.frequencyDomain, count: 2 * bins)
+            (input + window).update(repeating: 0, count: length - window)
+            fft.forward()
+            Self.multiplyConjugate(spectrum.baseAddress!, into: fft.frequencyDomain, bins: bins)
         }
-        fft.forward(padded, real: &specRe, imaginary: &specIm)
-        padded.withUnsafeMutableBufferPointer { p in
-            for i in 0..<size { p[i] = i < window ? base[i] : 0 }
-        }
-        fft.forward(padded, real: &windowRe, imaginary: &windowIm)
-        specRe.withUnsafeMutableBufferPointer { specRe in
-            specIm.withUnsafeMutableBufferPointer { specIm in
-                windowRe.withUnsafeBufferPointer { windowRe in
-                    windowIm.withUnsafeBufferPointer { windowIm in
-                        for k in 0..<specRe.count {
-                            let re = specRe[k] * windowRe[k] + specIm[k] * windowIm[k]
-                            let im = specIm[k] * windowRe[k] - specRe[k] * windowIm[k]
-                            specRe[k] = re
-                            specIm[k] = im
-                        }
-                    }
-                }
-            }
-        }
-        fft.inverse(real: specRe, imaginary: specIm, output: &correlation)
+        fft.inverse()
+        let correlation = fft.timeDomain
         let scale = 1 / Double(size)
 
-        // Cumulative-mean-normalised difference d'(τ).
-        correlation.withUnsafeBufferPointer { correlation in
-            energy.withUnsafeBufferPointer { energy in
-                normalised.withUnsafeMutableBufferPointer { normalised in
-                    var runningSum = 0.0
-                    normalised[0] = 1
-                    for lag in 1...maxLag {
-                        let energyAtLag = energy[lag + window] - energy[lag]
-                        let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[lag]) * scale)
+        return energy.withUnsafeMutableBufferPointer { energy in
+            normalised.withUnsafeMutableBufferPointer { normalised in
+                // Cumulative-mean-normalised difference d'(τ), computed lag by lag only as far as it is read.
+                var computed = 0
+                var runningSum = 0.0
+                normalised[0] = 1
+                func value(_ lag: Int) -> Double {
+                    while computed < lag {
+                        let next = computed + 1
+                        let end = next + window
+                        energy[end] = energy[end - 1] + Double(base[end - 1]) * Double(base[end - 1])
+                        let energyAtLag = energy[end] - energy[next]
+                        let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[next]) * scale)
                         runningSum += difference
-                        normalised[lag] = runningSum > 0 ? difference * Double(lag) / runningSum : 1
+                        normalised[next] = runningSum > 0 ? difference * Double(next) / runningSum : 1
+                        computed = next
                     }
+                    return normalised[lag]
                 }
+
+                // First dip under the threshold, followed down to its local minimum; else the global minimum.
+                var chosen = -1
+                var lag = minLag
+                while lag <= maxLag {
+                    if value(lag) < threshold {
+                        while lag + 1 <= maxLag && value(lag + 1) < normalised[lag] { lag += 1 }
+                        chosen = lag
+                        break
+                    }
+                    lag += 1
+                }
+                if chosen < 0 {
+                    var best = minLag
+                    for candidate in minLag...maxLag where normalised[candidate] < normalised[best] {
+                        best = candidate
+                    }
+                    chosen = best
+                }
+                guard chosen > minLag - 1, chosen < maxLag else { return nil }
+
+                // Parabolic interpolation of the dip for sub-sample period accuracy.
+                let left = normalised[chosen - 1]
+                let centre = normalised[chosen]
+                let right = value(chosen + 1)
+                let curvature = left - 2 * centre + right
+                var offset = curvature > 0 ? 0.5 * (left - right) / curvature : 0
+                offset = max(-0.5, min(0.5, offset))
+                let period = Double(chosen) + offset
+                let frequency = sampleRate / period
+                guard frequency >= minimumFrequency * 0.97, frequency <= maximumFrequency * 1.03 else { return nil }
+                return PitchEstimate(frequency: frequency, confidence: max(0, min(1, 1 - centre)))
             }
         }
+    }
 
-        // First dip under the threshold, followed down to its local minimum; else the global minimum.
-        var chosen = -1
-        var lag = minLag
-        while lag <= maxLag {
-            if normalised[lag] < threshold {
-                while lag + 1 <= maxLag && normalised[lag + 1] < normalised[lag] { lag += 1 }
-                chosen = lag
-                break
+    /// `w[k] = x[k] · conj(w[k])` on interleaved complex bins, eight bins at a time.
+    @inline(__always)
+    private static func multiplyConjugate(_ x: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>, bins: Int) {
+        let source = UnsafeRawPointer(x)
+        let target = UnsafeMutableRawPointer(w)
+        var bin = 0
+        while bin + 8 <= bins {
+            let a = source.loadUnaligned(fromByteOffset: bin * 8, as: SIMD16<Float>.self)
+            let b = target.loadUnaligned(fromByteOffset: bin * 8, as: SIMD16<Float>.self)
+            let (ar, ai, br, bi) = (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+            let re = ar * br + ai * bi
+            let im = ai * br - ar * bi
+            var product = SIMD16<Float>()
+            for lane in 0..<8 {
+                product[2 * lane] = re[lane]
+                product[2 * lane + 1] = im[lane]
             }
-            lag += 1
+            target.storeBytes(of: product, toByteOffset: bin * 8, as: SIMD16<Float>.self)
+            bin += 8
         }
-        if chosen < 0 {
-            var best = minLag
-            for candidate in minLag...maxLag where normalised[candidate] < normalised[best] { best = candidate }
-            chosen = best
+        while bin < bins {
+            let (ar, ai, br, bi) = (x[2 * bin], x[2 * bin + 1], w[2 * bin], w[2 * bin + 1])
+            w[2 * bin] = ar * br + ai * bi
+            w[2 * bin + 1] = ai * br - ar * bi
+            bin += 1
         }
-        guard chosen > minLag - 1, chosen < maxLag else { return nil }
-
-        // Parabolic interpolation of the dip for sub-sample period accuracy.
-        let left = normalised[chosen - 1]
-        let centre = normalised[chosen]
-        let right = normalised[chosen + 1]
-        let curvature = left - 2 * centre + right
-        var offset = curvature > 0 ? 0.5 * (left - right) / curvature : 0
-        offset = max(-0.5, min(0.5, offset))
-        let period = Double(chosen) + offset
-        let frequency = sampleRate / period
-        guard frequency >= minimumFrequency * 0.97, frequency <= maximumFrequency * 1.03 else { return nil }
-        return PitchEstimate(frequency: frequency, confidence: max(0, min(1, 1 - centre)))
     }
 }

@@ -6,12 +6,15 @@ import Synchronization
 private let plannerLock = Mutex(())
 
 /// A real FFT executed by FFTW (single precision). Plans are made once at creation with `FFTW_ESTIMATE`,
-/// so results do not depend on planner timing; execution does not allocate.
+/// so results do not depend on planner timing; execution does not allocate. The plans run on the buffers this
+/// object owns (FFTW-aligned), which callers fill and read directly.
 public final class FFTWRealFFT: RealFFT {
     /// Number of real samples per transform.
     public let size: Int
-    private let timeDomain: UnsafeMutablePointer<Float>
-    private let frequencyDomain: UnsafeMutablePointer<fftwf_complex>
+    /// See `RealFFT.timeDomain`.
+    public let timeDomain: UnsafeMutablePointer<Float>
+    /// See `RealFFT.frequencyDomain`.
+    public let frequencyDomain: UnsafeMutablePointer<Float>
     private let forwardPlan: OpaquePointer
     private let inversePlan: OpaquePointer
 
@@ -19,15 +22,18 @@ public final class FFTWRealFFT: RealFFT {
     public init(size: Int) {
         precondition(size >= 4 && size & (size - 1) == 0, "FFT size must be a power of two")
         self.size = size
-        let bins = size / 2 + 1
         let (time, frequency, forward, inverse) = plannerLock.withLock { _ in
             let time = fftwf_alloc_real(size)!
-            let frequency = fftwf_alloc_complex(bins)!
+            // Interleaved (re, im) floats: the layout of `fftwf_complex`, which Swift never touches as such.
+            let frequency = fftwf_alloc_real(size + 2)!
+            let complex = UnsafeMutableRawPointer(frequency).assumingMemoryBound(to: fftwf_complex.self)
             let flags = UInt32(FFTW_ESTIMATE)
-            let forward = fftwf_plan_dft_r2c_1d(Int32(size), time, frequency, flags)!
-            let inverse = fftwf_plan_dft_c2r_1d(Int32(size), frequency, time, flags)!
+            let forward = fftwf_plan_dft_r2c_1d(Int32(size), time, complex, flags)!
+            let inverse = fftwf_plan_dft_c2r_1d(Int32(size), complex, time, flags)!
             return (time, frequency, forward, inverse)
         }
+        time.initialize(repeating: 0, count: size)
+        frequency.initialize(repeating: 0, count: size + 2)
         timeDomain = time
         frequencyDomain = frequency
         forwardPlan = forward
@@ -43,26 +49,11 @@ public final class FFTWRealFFT: RealFFT {
         }
     }
 
-    /// See `RealFFT.forward`.
-    public func forward(
-        _ input: UnsafePointer<Float>, real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>
-    ) {
-        timeDomain.update(from: input, count: size)
-        fftwf_execute(forwardPlan)
-        for bin in 0...size / 2 {
-            real[bin] = frequencyDomain[bin].0
-            imaginary[bin] = frequencyDomain[bin].1
-        }
-    }
+    /// See `RealFFT.forward`. An out-of-place r2c plan leaves its input unchanged.
+    public func forward() { fftwf_execute(forwardPlan) }
 
-    /// See `RealFFT.inverse`.
-    public func inverse(
-        real: UnsafePointer<Float>, imaginary: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
-    ) {
-        for bin in 0...size / 2 { frequencyDomain[bin] = (real[bin], imaginary[bin]) }
-        fftwf_execute(inversePlan)  // c2r overwrites its input, which is ours to lose
-        output.update(from: timeDomain, count: size)
-    }
+    /// See `RealFFT.inverse`. c2r overwrites `frequencyDomain`, as the protocol allows.
+    public func inverse() { fftwf_execute(inversePlan) }
 }
 
 /// Provides FFTW-backed FFTs.

@@ -7,8 +7,10 @@ public import MusicHalCore
 public struct EngineActivity: Sendable {
     /// Onsets detected (frames on the stream clock).
     public var onsets: [FrameTime] = []
-    /// Input events completed.
+    /// Input events completed (from audio and MIDI, in time order).
     public var events: [MusicalEvent] = []
+    /// The events among `events` that came from the MIDI input (they have no audio to encode).
+    public var midiEvents: [MusicalEvent] = []
     /// Phrases the agent decided to play (already scheduled).
     public var phrases: [Phrase] = []
 
@@ -30,6 +32,8 @@ public final class ImprovisationEngine {
     public private(set) var onsetCount = 0
     /// Total input events heard.
     public private(set) var eventCount = 0
+    /// Input events heard on the MIDI input (included in `eventCount`).
+    public private(set) var midiEventCount = 0
     /// Total phrases played.
     public private(set) var phraseCount = 0
 
@@ -45,6 +49,8 @@ public final class ImprovisationEngine {
 
     private var recentOnsets: [FrameTime] = []
     private let listener: StreamingListener
+    private var midiListener: MIDINoteListener
+    private var midiOutputs: [ListenerOutput] = []
     private var scheduler: NoteScheduler
     private var listenerOutputs: [ListenerOutput] = []
     private var position: FrameTime = 0
@@ -52,10 +58,11 @@ public final class ImprovisationEngine {
     /// Creates an engine. `maximumNoteSeconds` bounds every note, so none can hang.
     public init(
         listener: StreamingListener, improviser: Improviser, outputMode: MIDIOutputMode,
-        maximumNoteSeconds: Double = 8
+        maximumNoteSeconds: Double = 8, midiSettings: MIDIListenerSettings = MIDIListenerSettings()
     ) {
         sampleRate = listener.sampleRate
         self.listener = listener
+        midiListener = MIDINoteListener(sampleRate: listener.sampleRate, settings: midiSettings)
         self.improviser = improviser
         scheduler = NoteScheduler(
             mode: outputMode, maximumNoteFrames: FrameTime(maximumNoteSeconds * listener.sampleRate))
@@ -108,24 +115,75 @@ public final class ImprovisationEngine {
         improviser.hearToken(token, forEventAt: onset)
     }
 
-    /// Processes one input block: perception, tracking, decisions; new notes go to the schedule.
-    public func process(_ block: AudioBlock) -> EngineActivity {
+    /// Processes one input block and the MIDI input heard up to its end (`midi`, in frame order, every frame
+    /// before `block.endFrame`): perception, tracking, decisions; new notes go to the schedule. What the two
+    /// listeners report reaches the agent merged in time order.
+    public func process(_ block: AudioBlock, midi: [TimedMIDIMessage] = []) -> EngineActivity {
         listenerOutputs.removeAll(keepingCapacity: true)
         listener.process(block, into: &listenerOutputs)
+        hearMIDI(midi, upTo: block.endFrame, resumingAt: block.startFrame)
         position = max(position, block.endFrame)
         return handleListenerOutputs()
     }
 
-    /// Ends the input stream: the last event is completed and may still be answered.
+    /// Processes MIDI input alone up to `frame` (a source without audio, or a test in sample time).
+    public func processMIDI(_ midi: [TimedMIDIMessage], upTo frame: FrameTime) -> EngineActivity {
+        listenerOutputs.removeAll(keepingCapacity: true)
+        hearMIDI(midi, upTo: frame)
+        position = max(position, frame)
+        return handleListenerOutputs()
+    }
+
+    /// Ends the input stream: the last events are completed and may still be answered.
     public func finishInput() -> EngineActivity {
         listenerOutputs.removeAll(keepingCapacity: true)
         listener.finish(into: &listenerOutputs)
+        midiOutputs.removeAll(keepingCapacity: true)
+        midiListener.finish(into: &midiOutputs)
         return handleListenerOutputs()
+    }
+
+    private func hearMIDI(_ midi: [TimedMIDIMessage], upTo frame: FrameTime, resumingAt start: FrameTime? = nil) {
+        midiOutputs.removeAll(keepingCapacity: true)
+        // After an outage of a second or more (the audio server went away) key releases may be lost: start afresh.
+        if let start, position > 0, start > position + FrameTime(sampleRate) {
+            midiListener.releaseAll(at: position, into: &midiOutputs)
+        }
+        for message in midi { midiListener.receive(message, into: &midiOutputs) }
+        midiListener.advance(to: frame, into: &midiOutputs)
+    }
+
+    /// The audio listener's and the MIDI listener's outputs of this pass, merged by time (onsets by their frame,
+    /// events by their end); each list keeps its own order.
+    private func mergedOutputs() -> [(output: ListenerOutput, fromMIDI: Bool)] {
+        func time(_ output: ListenerOutput) -> FrameTime {
+            switch output {
+            case .onset(let frame, _): frame
+            case .event(let event): event.offsetFrame
+            }
+        }
+        var merged: [(output: ListenerOutput, fromMIDI: Bool)] = []
+        merged.reserveCapacity(listenerOutputs.count + midiOutputs.count)
+        var audio = 0
+        var midi = 0
+        while audio < listenerOutputs.count || midi < midiOutputs.count {
+            if midi == midiOutputs.count
+                || (audio < listenerOutputs.count && time(listenerOutputs[audio]) <= time(midiOutputs[midi]))
+            {
+                merged.append((listenerOutputs[audio], false))
+                audio += 1
+            } else {
+                merged.append((midiOutputs[midi], true))
+                midi += 1
+            }
+        }
+        midiOutputs.removeAll(keepingCapacity: true)
+        return merged
     }
 
     private func handleListenerOutputs() -> EngineActivity {
         var activity = EngineActivity()
-        for output in listenerOutputs {
+        for (output, fromMIDI) in mergedOutputs() {
             switch output {
             case .onset(let frame, _):
                 onsetCount += 1
@@ -137,6 +195,12 @@ public final class ImprovisationEngine {
                 eventCount += 1
                 activity.events.append(event)
                 improviser.hear(event, now: position)
+                if fromMIDI {
+                    midiEventCount += 1
+                    activity.midiEvents.append(event)
+                    // No audio to encode: a learned MIDI event must not wait for a neural token.
+                    improviser.hearToken(nil, forEventAt: event.onsetFrame)
+                }
             }
         }
         schedule(improviser.tick(now: position), into: &activity)
@@ -181,6 +245,28 @@ public final class ImprovisationEngine {
         case .replaceModel(let name, let model):
             modelName = model == nil ? nil : name
             return replaceModel(model, at: frame)
+        case .overrideChord(let chord, let seconds):
+            improviser.overrideChord(chord, at: frame, seconds: seconds)
+            return []
+        case .clearChordOverride:
+            improviser.clearChordOverride()
+            return []
+        case .startArc(let minutes, let learned):
+            // The control surface checked the minutes; a learned contour the model lacks falls back to the shape.
+            do {
+                try improviser.startArc(minutes: minutes, at: frame, learned: learned)
+            } catch {
+                try? improviser.startArc(minutes: minutes, at: frame, learned: false)
+            }
+            return []
+        case .stopArc:
+            improviser.stopArc()
+            return []
+        case .setSnapTargets(let targets):
+            improviser.snapTargets.merge(targets) { _, new in new }
+            return []
+        case .selectPatch(let patch):
+            return scheduler.stamp(patch.messages(for: scheduler.mode), at: frame)
         }
     }
 
@@ -191,8 +277,8 @@ public final class ImprovisationEngine {
         return Double(recent.count) / 5
     }
 
-    /// The MIDI note the listener currently hears, if any.
-    public var currentInputPitch: Int? { listener.currentPitch.map { Int($0.rounded()) } }
+    /// The MIDI note the listener currently hears (the highest key sounding on the MIDI input first), if any.
+    public var currentInputPitch: Int? { midiListener.currentPitch ?? listener.currentPitch.map { Int($0.rounded()) } }
 
     /// Removes and returns the MIDI messages due before `frame`, in frame order.
     public func popDue(before frame: FrameTime) -> [TimedMIDIMessage] { scheduler.popDue(before: frame) }

@@ -65,7 +65,11 @@ public struct Improviser: Sendable {
     /// The key and chord of the input (or the performer's override).
     public private(set) var harmony: HarmonyTracker
     /// Per mode, what its notes snap to.
-    public var snapTargets: [ImproviserMode: SnapTarget] = [.imitate: .off, .lead: .scale, .contrast: .off]
+    public var snapTargets: [ImproviserMode: SnapTarget] = Improviser.defaultSnapTargets
+    /// Snapping unless configured otherwise: lead keeps the input's key; imitate and contrast play what they find.
+    public static let defaultSnapTargets: [ImproviserMode: SnapTarget] = [
+        .imitate: .off, .lead: .scale, .contrast: .off,
+    ]
     /// The agent's own phrases, recalled as varied motifs.
     public private(set) var motifs: MotifMemory
     /// The performance arc, when one is running.
@@ -364,8 +368,11 @@ public struct Improviser: Sendable {
                     reason = "takes the initiative after \(silence.isFinite ? format(silence) + " s of" : "") silence"
                 }
             }
+            // Motifs are the agent's own ideas: they come back in its own line (lead) or when it plays on its own
+            // after silence, never in place of an answer that follows or opposes the musician.
+            let mayRecall = activeMode == .lead || silence >= 3
             if let reason,
-                let phrase = recallMotif(at: now, initiative: initiative, reason: reason)
+                let phrase = (mayRecall ? recallMotif(at: now, initiative: initiative, reason: reason) : nil)
                     ?? makePhrase(voice: .melody, at: now, reason: reason)
             {
                 phrases.append(phrase)
@@ -406,9 +413,16 @@ public struct Improviser: Sendable {
         let register = parameters.register(of: .melody)
         guard let recalled = motifs.recall(at: frame, register: register, initiative: initiative, random: &random)
         else { return nil }
+        // A recalled motif keeps to the mode's snapping like any phrase: varied, it may have left the harmony.
+        let snapTarget = snapTargets[activeMode == .listen ? .imitate : activeMode] ?? .off
+        let snapper = harmony.snapper(for: snapTarget)
         var notes = recalled.notes.map { note in
             var shaped = note
             shaped.velocity = scaledVelocity(note.velocity, at: note.startFrame, alreadyScaled: true)
+            if let snapper {
+                shaped.pitch = UInt8(snapper.snap(Int(note.pitch), into: register))
+                shaped.cents = 0
+            }
             return shaped
         }
         notes = applyDensityCeiling(notes)
@@ -421,6 +435,7 @@ public struct Improviser: Sendable {
         phrase.constraints = [
             "register \(PitchMath.noteName(register.lowerBound))–\(PitchMath.noteName(register.upperBound))"
         ]
+        if snapper != nil { phrase.constraints.append("snapped (\(snapTarget))") }
         if let arc { phrase.constraints.append(arcConstraint(arc, at: frame)) }
         return phrase
     }
@@ -528,7 +543,7 @@ public struct Improviser: Sendable {
         let snapTarget = snapTargets[playing] ?? .off
         let snapper = harmony.snapper(for: snapTarget)
         if snapper != nil {
-            let source = harmony.chord?.isOverride == true ? "the performer's chord" : "the heard"
+            let source = harmony.chord?.isOverride == true ? "the performer's" : "the heard"
             constraints.append(
                 snapTarget == .chord
                     ? "snapped to \(source) chord \(harmony.chordName ?? "?")"

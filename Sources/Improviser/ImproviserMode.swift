@@ -13,4 +13,7 @@ public enum ImproviserMode: String, Sendable, Hashable, CaseIterable, CustomStri
 
     /// The mode's name, as used in configuration, OSC and the command line.
     public var description: String { rawValue }
+
+    /// The modes that play their own pitches, each with a snapping option (`auto` uses the one it chose).
+    public static let snappable: [ImproviserMode] = [.imitate, .contrast, .lead]
 }

@@ -78,6 +78,9 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
         control.withLock { ($0.session?.inputPortNames ?? [], $0.session?.midiPortNames ?? []) }
     }
 
+    /// Full names of the client's MIDI input ports while connected, e.g. `musichal:midi_in`.
+    public var midiInputPortNames: [String] { control.withLock { $0.session?.midiInputPortNames ?? [] } }
+
     /// True when a JACK server of this name (nil: the default) accepts clients right now. Opens and closes a
     /// client without ports; never starts a server.
     public static func serverIsAvailable(serverName: String?) -> Bool {
@@ -301,6 +304,20 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
             let ours = session.inputPortNames[index]
             for pattern in port.connections {
                 let sources = PortPattern.validated(pattern).matches(in: audioSources)
+                if sources.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
+                for source in sources {
+                    complete = connect(session, from: source, to: ours, reportFailure: reportFailures) && complete
+                }
+            }
+        }
+        // Never our own MIDI outputs: a loose pattern must not make MusicHal hear itself.
+        let midiSources = session.portNames(type: JACK_DEFAULT_MIDI_TYPE, flags: JackPortIsOutput).filter {
+            !$0.hasPrefix(session.clientName + ":")
+        }
+        for (index, port) in configuration.midiInputs.enumerated() {
+            let ours = session.midiInputPortNames[index]
+            for pattern in port.connections {
+                let sources = PortPattern.validated(pattern).matches(in: midiSources)
                 if sources.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
                 for source in sources {
                     complete = connect(session, from: source, to: ours, reportFailure: reportFailures) && complete

@@ -25,6 +25,9 @@ public struct JACKDeviceConfiguration: Sendable, Hashable {
     /// MIDI outputs: one shared port, or one per voice. `TimedMIDIMessage.port` selects the port; an index
     /// beyond the list goes to the first port.
     public var midiOutputs: [JACKPortConfiguration]
+    /// MIDI inputs (a keyboard): what arrives is decoded into the bridge's `midiInput` ring, stamped on the stream
+    /// clock. Their connection patterns name MIDI output ports to connect from. Usually none or one.
+    public var midiInputs: [JACKPortConfiguration]
     /// First wait before reconnecting after the server went away; doubled after each failed attempt.
     public var reconnectInitialDelay: Duration
     /// Longest wait between reconnect attempts (bounds how late MusicHal notices a returning server).
@@ -32,12 +35,14 @@ public struct JACKDeviceConfiguration: Sendable, Hashable {
     /// When true, `start()` with no server running enters `.reconnecting` instead of throwing.
     public var startWithoutServer: Bool
 
-    /// Creates a configuration; the defaults are one input `in_1` and one MIDI output `midi_out`, unconnected.
+    /// Creates a configuration; the defaults are one input `in_1` and one MIDI output `midi_out`, unconnected, and
+    /// no MIDI input.
     public init(
         clientName: String = "musichal",
         serverName: String? = nil,
         audioInputs: [JACKPortConfiguration] = [JACKPortConfiguration(name: "in_1")],
         midiOutputs: [JACKPortConfiguration] = [JACKPortConfiguration(name: "midi_out")],
+        midiInputs: [JACKPortConfiguration] = [],
         reconnectInitialDelay: Duration = .milliseconds(100),
         reconnectMaximumDelay: Duration = .seconds(1),
         startWithoutServer: Bool = false
@@ -46,6 +51,7 @@ public struct JACKDeviceConfiguration: Sendable, Hashable {
         self.serverName = serverName
         self.audioInputs = audioInputs
         self.midiOutputs = midiOutputs
+        self.midiInputs = midiInputs
         self.reconnectInitialDelay = reconnectInitialDelay
         self.reconnectMaximumDelay = reconnectMaximumDelay
         self.startWithoutServer = startWithoutServer
@@ -65,7 +71,7 @@ public struct JACKDeviceConfiguration: Sendable, Hashable {
             throw .invalidConfiguration("client name '\(clientName)' must be 1-63 bytes without ':'")
         }
         var seen = Set<String>()
-        for port in audioInputs + midiOutputs {
+        for port in audioInputs + midiOutputs + midiInputs {
             guard !port.name.isEmpty, !port.name.contains(":"), clientName.utf8.count + 1 + port.name.utf8.count <= 255
             else {
                 throw .invalidConfiguration("port name '\(port.name)' must be non-empty, short, and without ':'")

@@ -2,8 +2,8 @@ import CJACK
 import RealtimeSupport
 import Synchronization
 
-/// A JACK client that plays known test signals into audio output ports and records MIDI arriving at its input
-/// ports, stamped on the server's frame clock (`jack_last_frame_time` plus the event offset). The integration
+/// A JACK client that plays known test signals into audio output ports, plays queued MIDI from its MIDI output
+/// ports (a keyboard), and records MIDI arriving at its input ports, stamped on the server's frame clock (`jack_last_frame_time` plus the event offset). The integration
 /// tests use it as the musician and the synth around a `JACKDevice`; a diagnostic round-trip check could too.
 ///
 /// Not part of the daemon's real-time path: its callback is not under RealtimeSanitizer scope.
@@ -44,6 +44,10 @@ final class JACKProbe: @unchecked Sendable {
     let clientName: String
     let audioOutputNames: [String]
     let midiInputNames: [String]
+    let midiOutputNames: [String]
+    /// MIDI to play, in frame order: each event goes out of output `port` at its server `frame` (an event already
+    /// past goes out at the start of the next cycle). Producer: the test.
+    let midiToSend = SPSCRing<MIDIEvent>(minimumCapacity: 1 << 12)
     /// Received MIDI, in arrival order (consumer: the test).
     let midiEvents = SPSCRing<MIDIEvent>(minimumCapacity: 1 << 16)
     /// Server frames at which step bursts began (consumer: the test).
@@ -52,6 +56,8 @@ final class JACKProbe: @unchecked Sendable {
     private let signals: [Signal]
     private let audioPorts: [OpaquePointer]
     private let midiPorts: [OpaquePointer]
+    private let midiOutputPorts: [OpaquePointer]
+    private let lastCycleStartValue = Atomic<UInt32>(0)
     private let cycleCount = Atomic<UInt64>(0)
     private let framesPlayedCount = Atomic<UInt64>(0)
     private let shutDown = Atomic<Bool>(false)
@@ -60,8 +66,10 @@ final class JACKProbe: @unchecked Sendable {
     private var random: UInt32 = 0x1234_5678
 
     /// Opens a client named `name` on `serverName` with one audio output per signal and `midiInputs` MIDI inputs
-    /// (`out_1`..., `midi_in_1`...). Call `activate()` to start it.
-    init(name: String, serverName: String?, signals: [Signal], midiInputs: Int) throws(JACKError) {
+    /// (`out_1`..., `midi_in_1`...) and `midiOutputs` MIDI outputs (`midi_out_1`...). Call `activate()` to start it.
+    init(name: String, serverName: String?, signals: [Signal], midiInputs: Int, midiOutputs: Int = 0)
+        throws(JACKError)
+    {
         _ = jackMessagePrintersInstalled
         var status = jack_status_t(rawValue: 0)
         guard let client = musichal_jack_client_open(name, serverName, &status) else {
@@ -82,11 +90,24 @@ final class JACKProbe: @unchecked Sendable {
             }
             if isAudio { audio.append(port) } else { midi.append(port) }
         }
+        var midiOut: [OpaquePointer] = []
+        for index in 0..<midiOutputs {
+            guard
+                let port = jack_port_register(
+                    client, "midi_out_\(index + 1)", JACK_DEFAULT_MIDI_TYPE, UInt(JackPortIsOutput.rawValue), 0)
+            else {
+                jack_client_close(client)
+                throw .portRegistrationFailed(port: "midi_out_\(index + 1)")
+            }
+            midiOut.append(port)
+        }
         self.client = client
         clientName = String(cString: jack_get_client_name(client))
         self.signals = signals
         audioPorts = audio
         midiPorts = midi
+        midiOutputPorts = midiOut
+        midiOutputNames = midiOut.map { String(cString: jack_port_name($0)) }
         audioOutputNames = audio.map { String(cString: jack_port_name($0)) }
         midiInputNames = midi.map { String(cString: jack_port_name($0)) }
     }
@@ -149,6 +170,9 @@ final class JACKProbe: @unchecked Sendable {
     /// The server's sample rate.
     var sampleRate: Double { Double(jack_get_sample_rate(client)) }
 
+    /// Server frame at which the latest cycle began.
+    var lastCycleStart: UInt32 { lastCycleStartValue.load(ordering: .relaxed) }
+
     /// The server's period.
     var bufferSize: Int { Int(jack_get_buffer_size(client)) }
 
@@ -192,6 +216,23 @@ final class JACKProbe: @unchecked Sendable {
                         data1: size > 1 ? bytes[1] : 0, data2: size > 2 ? bytes[2] : 0))
             }
         }
+        var outputs: [UnsafeMutableRawPointer?] = []
+        for port in midiOutputPorts {
+            let buffer = jack_port_get_buffer(port, frames)
+            if let buffer { jack_midi_clear_buffer(buffer) }
+            outputs.append(buffer)
+        }
+        while let event = midiToSend.peek(), Int32(bitPattern: event.frame &- (cycleStart &+ frames)) < 0 {
+            _ = midiToSend.pop()
+            let late = Int32(bitPattern: event.frame &- cycleStart) < 0
+            guard Int(event.port) < outputs.count, let buffer = outputs[Int(event.port)],
+                let data = jack_midi_event_reserve(buffer, late ? 0 : event.frame &- cycleStart, Int(event.length))
+            else { continue }
+            data[0] = event.status
+            if event.length > 1 { data[1] = event.data1 }
+            if event.length > 2 { data[2] = event.data2 }
+        }
+        lastCycleStartValue.store(cycleStart, ordering: .relaxed)
         framesPlayedCount.wrappingAdd(UInt64(frames), ordering: .relaxed)
         cycleCount.wrappingAdd(1, ordering: .relaxed)
     }

@@ -28,6 +28,7 @@ final class JACKSession: @unchecked Sendable {
     let sampleRate: Double
     let inputPortNames: [String]
     let midiPortNames: [String]
+    let midiInputPortNames: [String]
 
     private let inputPorts: UnsafeMutablePointer<OpaquePointer?>
     private let inputCount: Int
@@ -36,6 +37,8 @@ final class JACKSession: @unchecked Sendable {
     private let midiCount: Int
     private let midiBuffers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let midiLastOffsets: UnsafeMutablePointer<UInt32>
+    private let midiInputPorts: UnsafeMutablePointer<OpaquePointer?>
+    private let midiInputCount: Int
     private let mix: UnsafeMutablePointer<Float>
     private let silence: UnsafeMutablePointer<Float>
     private let warmUpBytes: UnsafeMutablePointer<UInt8>
@@ -45,6 +48,7 @@ final class JACKSession: @unchecked Sendable {
 
     private let input: AudioBlockRing
     private let output: SPSCRing<TimedMIDIMessage>
+    private let midiInput: SPSCRing<TimedMIDIMessage>
     private let counters: RealtimeCounters
     private let wakeEngine: @Sendable () -> Void
     private let clock: StreamClock
@@ -97,15 +101,23 @@ final class JACKSession: @unchecked Sendable {
         // Ports first, into locals: a refused port closes the client before any memory is allocated.
         var inputHandles: [OpaquePointer] = []
         var midiHandles: [OpaquePointer] = []
+        var midiInputHandles: [OpaquePointer] = []
         let ports =
             configuration.audioInputs.map { ($0.name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput) }
             + configuration.midiOutputs.map { ($0.name, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput) }
+            + configuration.midiInputs.map { ($0.name, JACK_DEFAULT_MIDI_TYPE, JackPortIsInput) }
         for (portName, type, direction) in ports {
             guard let handle = jack_port_register(client, portName, type, UInt(direction.rawValue), 0) else {
                 jack_client_close(client)
                 throw .portRegistrationFailed(port: "\(name):\(portName)")
             }
-            if direction == JackPortIsInput { inputHandles.append(handle) } else { midiHandles.append(handle) }
+            if direction == JackPortIsOutput {
+                midiHandles.append(handle)
+            } else if type == JACK_DEFAULT_MIDI_TYPE {
+                midiInputHandles.append(handle)
+            } else {
+                inputHandles.append(handle)
+            }
         }
 
         self.client = client
@@ -113,6 +125,7 @@ final class JACKSession: @unchecked Sendable {
         sampleRate = Double(jack_get_sample_rate(client))
         inputPortNames = inputHandles.map { String(cString: jack_port_name($0)) }
         midiPortNames = midiHandles.map { String(cString: jack_port_name($0)) }
+        midiInputPortNames = midiInputHandles.map { String(cString: jack_port_name($0)) }
         inputCount = inputHandles.count
         midiCount = midiHandles.count
         inputPorts = .allocate(capacity: max(1, inputCount))
@@ -127,6 +140,10 @@ final class JACKSession: @unchecked Sendable {
         midiBuffers.initialize(repeating: nil, count: max(1, midiCount))
         midiLastOffsets = .allocate(capacity: max(1, midiCount))
         midiLastOffsets.initialize(repeating: 0, count: max(1, midiCount))
+        midiInputCount = midiInputHandles.count
+        midiInputPorts = .allocate(capacity: max(1, midiInputCount))
+        midiInputPorts.initialize(repeating: nil, count: max(1, midiInputCount))
+        for (index, handle) in midiInputHandles.enumerated() { midiInputPorts[index] = handle }
         mixCapacity = bridge.input.maxBlockFrames
         mix = .allocate(capacity: mixCapacity)
         mix.initialize(repeating: 0, count: mixCapacity)
@@ -139,6 +156,7 @@ final class JACKSession: @unchecked Sendable {
         inputGain = inputCount > 1 ? 1 / Float(inputCount) : 1
         input = bridge.input
         output = bridge.output
+        midiInput = bridge.midiInput
         counters = bridge.counters
         wakeEngine = bridge.wakeEngine
         self.clock = clock
@@ -186,6 +204,7 @@ final class JACKSession: @unchecked Sendable {
         midiPorts.deallocate()
         midiBuffers.deallocate()
         midiLastOffsets.deallocate()
+        midiInputPorts.deallocate()
         mix.deallocate()
         silence.deallocate()
         warmUpBytes.deallocate()
@@ -286,9 +305,17 @@ final class JACKSession: @unchecked Sendable {
             port += 1
         }
 
-        // Input: the mono mix, pushed in blocks of at most the ring's block size.
+        // MIDI input first: when the engine pops this cycle's block, the cycle's MIDI is already in its ring.
         let pushInput = !warmUp && inputOpen.load(ordering: .acquiring) && !inputClosed.load(ordering: .relaxed)
         let pushedBefore = pushedThrough
+        if warmUp {
+            // Instantiates the decoder's code path before the first real cycle.
+            _ = MIDIMessage(wire: UnsafeBufferPointer(start: UnsafePointer(warmUpBytes), count: 3))
+        } else if pushInput {
+            readMIDIInputs(frameCount: frameCount, cycleStart: cycleStart)
+        }
+
+        // Input: the mono mix, pushed in blocks of at most the ring's block size.
         var offset = 0
         while offset < frames {
             let count = min(frames - offset, mixCapacity)
@@ -361,6 +388,33 @@ final class JACKSession: @unchecked Sendable {
         rt_scope_end()
         engineStalled = !handOff.waitForEngine(through: frame)
         rt_scope_begin()
+    }
+
+    /// Decodes every channel message on the MIDI inputs into the bridge's MIDI input ring, stamped with its frame
+    /// (ports one after the other; within a port JACK keeps time order). Other messages (sysex, clock) are skipped.
+    @inline(__always)
+    private func readMIDIInputs(frameCount: UInt32, cycleStart: UInt64) {
+        var port = 0
+        while port < midiInputCount {
+            if let buffer = jack_port_get_buffer(midiInputPorts[port], frameCount) {
+                let count = jack_midi_get_event_count(buffer)
+                var event = jack_midi_event_t()
+                var index: UInt32 = 0
+                while index < count {
+                    if jack_midi_event_get(&event, buffer, index) == 0, let bytes = event.buffer,
+                        let message = MIDIMessage(wire: UnsafeBufferPointer(start: bytes, count: event.size)),
+                        !midiInput.push(
+                            TimedMIDIMessage(
+                                frame: cycleStart &+ UInt64(event.time), port: UInt8(truncatingIfNeeded: port),
+                                message: message))
+                    {
+                        counters.countDroppedMIDIInput()
+                    }
+                    index += 1
+                }
+            }
+            port += 1
+        }
     }
 
     /// Averages the input ports' samples `offset ..< offset + count` into `mix`.

@@ -159,6 +159,14 @@ public struct NoteScheduler: Sendable {
         return reset(stamping: messages, at: frame)
     }
 
+    /// Stamps messages that are not notes (a program change) at `frame`, or at the first frame not yet popped if
+    /// that is later, so they follow a flush returned just before them instead of overtaking it.
+    public mutating func stamp(_ messages: [MIDIMessage], at frame: FrameTime) -> [TimedMIDIMessage] {
+        let stamp = max(frame, horizon)
+        horizon = stamp
+        return messages.map { TimedMIDIMessage(frame: stamp, message: $0) }
+    }
+
     private mutating func flush(_ kind: NoteFlushKind, at frame: FrameTime) -> [TimedMIDIMessage] {
         let messages = mode.flushMessages(kind, soundingNotes: soundingNotes)
         return reset(stamping: messages, at: frame)

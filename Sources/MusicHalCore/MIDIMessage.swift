@@ -57,6 +57,29 @@ public struct MIDIMessage: Sendable, Hashable, BitwiseCopyable, CustomStringConv
             status: status(0xE0, channel), data1: UInt8(value & 0x7F), data2: UInt8(value >> 7), length: 3)
     }
 
+    /// Decodes one complete channel-voice message as it arrives on a MIDI input (JACK MIDI buffers and ALSA
+    /// sequencer events carry whole messages; no running status). Nil for anything else: system and real-time
+    /// messages, Polyphonic Key Pressure, a missing or out-of-range data byte. A Note On with velocity 0 becomes a
+    /// Note Off (velocity 64), as every receiver treats it. Real-time safe: no allocation.
+    public init?(wire bytes: UnsafeBufferPointer<UInt8>) {
+        // Through the base pointer only: generic Collection members (`first`) allocate a coroutine frame per call
+        // in debug builds, which RealtimeSanitizer reports in the JACK callback.
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        let status = base[0]
+        guard status >= 0x80, status < 0xF0, status & 0xF0 != 0xA0 else { return nil }
+        let kind = status & 0xF0
+        let needed = kind == 0xC0 || kind == 0xD0 ? 2 : 3
+        guard bytes.count >= needed else { return nil }
+        let data1 = base[1]
+        let data2 = needed == 3 ? base[2] : 0
+        guard data1 < 0x80, data2 < 0x80 else { return nil }
+        if kind == 0x90 && data2 == 0 {
+            self.init(status: 0x80 | (status & 0x0F), data1: data1, data2: 64, length: 3)
+        } else {
+            self.init(status: status, data1: data1, data2: data2, length: UInt8(needed))
+        }
+    }
+
     /// The channel nibble (0...15).
     public var channel: UInt8 { status & 0x0F }
 

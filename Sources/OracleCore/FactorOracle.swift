@@ -6,11 +6,14 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     private var structure: OracleStructure
     /// First state of every symbol: the root's transition for it, so the root is matched without a scan.
     private var firstStateOfSymbol: [Int: Int]
+    /// The symbol of every dense label (symbols numbered in order of first appearance).
+    private var symbolOfLabel: [Int]
 
     /// An oracle holding only the root.
     public init() {
-        structure = OracleStructure(rootLabel: 0)
+        structure = OracleStructure()
         firstStateOfSymbol = [:]
+        symbolOfLabel = []
     }
 
     /// Rebuilds an oracle from stored arrays, as produced by the properties of the same names.
@@ -27,8 +30,11 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
             rootLabel: 0, labels: symbols, labelField: .symbols,
             suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
         firstStateOfSymbol = [:]
+        symbolOfLabel = []
+        // The root's transitions are the first states of the symbols, in order of first appearance.
         for state in structure.transitions(from: 0) {
             firstStateOfSymbol[symbols[state]] = state
+            symbolOfLabel.append(symbols[state])
         }
     }
 
@@ -36,18 +42,38 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     public var stateCount: Int { structure.stateCount }
     /// Number of inputs appended so far (`n`).
     public var inputCount: Int { structure.stateCount - 1 }
-    /// Suffix links (`sfx`); `-1` at the root.
+    /// Suffix links (`sfx`); `-1` at the root. Built on each call (O(n)); prefer `suffixLink(of:)`.
     public var suffixLinks: [Int] { structure.suffixLinks }
-    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
+    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix. Built on each call (O(n));
+    /// prefer `lrs(of:)`.
     public var lrs: [Int] { structure.lrs }
     /// Forward transitions (`trn`) in insertion order, built on each call (O(n)); prefer `transitions(from:)`.
     public var transitions: [[Int]] { structure.transitions }
     /// Reverse suffix links (`rsfx`), ascending, built on each call (O(n)); prefer `reverseSuffixLinks(of:)`.
     public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
-    /// Symbol of every state (`data`): `0` placeholder at the root.
-    public var symbols: [Int] { structure.labels }
+    /// Symbol of every state (`data`): `0` placeholder at the root. Built on each call (O(n)); prefer `symbol(of:)`.
+    public var symbols: [Int] { [0] + (1..<stateCount).map(symbol(of:)) }
     /// Largest `lrs` value.
     public var maxLRS: Int { structure.maxLRS }
+
+    /// The suffix link of `state` (`sfx[state]`); `-1` at the root.
+    public func suffixLink(of state: Int) -> Int {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.suffixLink(of: state)
+    }
+
+    /// The repeated-suffix length of `state` (`lrs[state]`).
+    public func lrs(of state: Int) -> Int {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.lrs(of: state)
+    }
+
+    /// The input symbol of `state` (`1 ..< stateCount`; the root has none).
+    public func symbol(of state: Int) -> Int {
+        precondition(state >= 1 && state < stateCount, "state \(state) has no symbol")
+        return symbolOfLabel[Int(structure.label(of: state))]
+    }
+
     /// The transitions of `state` in insertion order (`trn[state]`).
     public func transitions(from state: Int) -> [Int] {
         precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
@@ -75,10 +101,11 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     @discardableResult
     public mutating func append(_ symbol: Int) -> Int {
         let firstState = firstStateOfSymbol[symbol]
-        let insertion = structure.append(
-            newLabel: Int32(firstStateOfSymbol.count), value: symbol, matcher: SymbolMatcher(firstState: firstState))
+        let walk = structure.walk(SymbolMatcher(firstState: firstState))
+        let insertion = structure.append(after: walk, rootMatch: firstState)
         if insertion.isNewSymbol {
             firstStateOfSymbol[symbol] = insertion.state
+            symbolOfLabel.append(symbol)
         }
         return insertion.state
     }
@@ -121,7 +148,6 @@ private struct SymbolMatcher: TransitionMatcher {
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
         // An unseen symbol is on no transition.
         guard let firstState else { return nil }
-        if source == 0 { return firstState }
         let label = nodes[firstState].label
         return targets.first { nodes[$0].label == label }
     }

@@ -1,8 +1,6 @@
-/// The feature frames, kept as the arrays they were appended as (shared, not copied: copying would touch as much
-/// fresh memory as the frames take, most of a large build's page faults), their leading features again in one dense
-/// array, and one representative frame per label stored contiguously, so that the comparisons at the root (one per
-/// label) run over one dense buffer; with many labels an exact index (`RepresentativeIndex`) skips the labels that
-/// cannot be within the threshold.
+/// The feature frames, kept as the arrays they were appended as (shared, not copied: fresh memory costs a page fault
+/// per page, a large part of a build), and the first state of every label, whose frame the root compares new frames
+/// with; with many labels an exact index (`RepresentativeIndex`) skips the labels that cannot be within the threshold.
 struct FrameStore: Sendable {
     /// Number of features per frame.
     let dimension: Int
@@ -10,12 +8,6 @@ struct FrameStore: Sendable {
     let threshold: Double
     /// Frame of state `i` at `frames[i - 1]`, each of `dimension` finite values.
     private(set) var frames: [[Double]] = []
-    /// The first `Head.scalarCount` features of every frame (zero-padded), dense (head of state `i` at
-    /// `(i - 1) * Head.scalarCount`): the walk's comparisons mostly stop within them, so most never touch the frame.
-    /// Plain Doubles rather than SIMD elements, whose metadata would cost a conformance scan on first use.
-    private(set) var heads: [Double] = []
-    /// Frame of the first state of label `l` at `l * dimension ..< (l + 1) * dimension`.
-    private(set) var representatives: [Double] = []
     /// First state of every label (the root's transitions).
     private(set) var representativeStates: [Int] = []
     /// Built once there are `RepresentativeIndex.minimumLabelCount` labels; nil before (a scan is cheaper then).
@@ -49,73 +41,81 @@ struct FrameStore: Sendable {
     /// Reserves room for `additionalFrames` more frames.
     mutating func reserveCapacity(additionalFrames: Int) {
         frames.reserveCapacity(frames.count + max(0, additionalFrames))
-        heads.reserveCapacity(heads.count + max(0, additionalFrames) * Head.scalarCount)
     }
 
     /// Appends `newFrames` after checking each one's length and values; on a bad frame nothing is appended.
     ///
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature` with the frame's index in `newFrames`.
     mutating func appendFrames(_ newFrames: [[Double]]) throws(OracleError) {
-        let oldCount = frameCount
-        for (index, frame) in newFrames.enumerated() {
-            do {
-                try appendFrame(frame, index: index)
-            } catch {
-                frames.removeSubrange(oldCount..<frames.count)
-                heads.removeSubrange(oldCount * Head.scalarCount..<heads.count)
-                throw error
+        let dimension = dimension
+        let bad = newFrames.withUnsafeBufferPointer { newFrames -> Int? in
+            for index in newFrames.indices
+            where !newFrames[index].withUnsafeBufferPointer({ $0.count == dimension && Self.allFinite($0) }) {
+                return index
             }
+            return nil
         }
+        if let bad { throw Self.error(for: newFrames[bad], index: bad, dimension: dimension) }
+        appendFrames(validated: newFrames)
     }
 
-    /// Appends `frame` after checking its length and values; nothing is appended when it is bad.
-    ///
-    /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`, naming the frame `index`.
-    mutating func appendFrame(_ frame: [Double], index: Int) throws(OracleError) {
-        let head = frame.withUnsafeBufferPointer { values -> Head? in
-            guard values.count == dimension else { return nil }
-            // Adding one to the exponent field carries into the sign bit only when the field is all ones
-            // (infinity or NaN): one test per frame instead of one branch per value.
-            var carries: UInt64 = 0
-            for value in values {
-                carries |= (value.bitPattern & Self.exponentMask) &+ Self.exponentOne
-            }
-            guard carries & Self.signBit == 0 else { return nil }
-            return Self.head(of: values.baseAddress!, dimension: dimension)
-        }
-        guard let head else {
-            guard frame.count == dimension else {
-                throw .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
-            }
-            throw .nonFiniteFeature(frame: index, component: frame.firstIndex { !$0.isFinite }!)
-        }
-        frames.append(frame)
-        Self.append(head, to: &heads)
-    }
-
-    /// The exponent field of a Double: all ones for infinities and NaNs.
-    private static let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
-    /// One in the exponent field's lowest bit.
-    private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
-    /// The sign bit, just above the exponent field.
-    private static let signBit: UInt64 = 0x8000_0000_0000_0000
-
-    /// Appends frames already checked for length and values.
+    /// Appends frames already checked for length and values. Into an empty store the array is taken as it is:
+    /// sharing the caller's frames costs neither a copy nor a reference count per frame.
     mutating func appendFrames(validated newFrames: [[Double]]) {
-        frames.append(contentsOf: newFrames)
-        for frame in newFrames {
-            let head = frame.withUnsafeBufferPointer { Self.head(of: $0.baseAddress!, dimension: dimension) }
-            Self.append(head, to: &heads)
+        appendFrames(unchecked: newFrames)
+    }
+
+    /// Appends frames that `withMatcher` checks one by one (see `appendFrames(validated:)`).
+    mutating func appendFrames(unchecked newFrames: [[Double]]) {
+        if frames.isEmpty {
+            frames = newFrames
+        } else {
+            frames.append(contentsOf: newFrames)
         }
     }
 
-    /// Appends the lanes of `head` to `heads`.
+    /// Appends `frame` for `withMatcher` to check (see `appendFrames(unchecked:)`).
+    mutating func appendFrame(unchecked frame: [Double]) {
+        frames.append(frame)
+    }
+
+    /// Takes back the last frame appended.
+    mutating func removeLastFrame() {
+        frames.removeLast()
+    }
+
+    /// The error for the stored frame at `index`, which `withMatcher` found without `dimension` finite values.
+    func error(forFrameAt index: Int) -> OracleError {
+        Self.error(for: frames[index], index: index, dimension: dimension)
+    }
+
+    /// The error for a frame that does not have `dimension` finite values.
+    static func error(for frame: [Double], index: Int, dimension: Int) -> OracleError {
+        guard frame.count == dimension else {
+            return .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
+        }
+        return .nonFiniteFeature(frame: index, component: frame.firstIndex { !$0.isFinite } ?? 0)
+    }
+
+    /// True when no value is infinite or NaN.
     @inline(__always)
-    private static func append(_ head: Head, to heads: inout [Double]) {
-        heads.append(head[0])
-        heads.append(head[1])
-        heads.append(head[2])
-        heads.append(head[3])
+    private static func allFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        // `x - x` is 0 for a finite value and NaN for an infinite or NaN one, and a NaN survives every addition: one
+        // test per frame instead of one branch per value, two values at a time.
+        typealias Pair = SIMD2<Double>
+        let raw = UnsafeRawPointer(values.baseAddress!)
+        var sums = Pair()
+        var index = 0
+        while index &+ Pair.scalarCount <= values.count {
+            let pair = (raw + index &* MemoryLayout<Double>.stride).loadUnaligned(as: Pair.self)
+            sums += pair - pair
+            index &+= Pair.scalarCount
+        }
+        var sum = sums[0] + sums[1]
+        if index < values.count {
+            sum += values[index] - values[index]
+        }
+        return sum == 0
     }
 
     /// The first features of a frame, zero-padded when the dimension is smaller (a zero difference adds nothing).
@@ -131,35 +131,29 @@ struct FrameStore: Sendable {
         return head
     }
 
-    /// Stores the frame of `state` as the representative of the next label.
+    /// Makes the frame of `state` the representative of the next label.
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
-        representatives.append(contentsOf: frames[state - 1])
         representativeStates.append(state)
         if index != nil {
-            representatives.withUnsafeBufferPointer { representatives in
-                index!.insert(label: label, frame: representatives.baseAddress! + label * dimension)
-            }
+            let frame = frames[state - 1]
+            frame.withUnsafeBufferPointer { index!.insert(label: label, frame: $0.baseAddress!) }
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
-            index = RepresentativeIndex(
-                dimension: dimension, threshold: threshold, representatives: representatives)
+            var newIndex = RepresentativeIndex(dimension: dimension, threshold: threshold)
+            for (label, state) in representativeStates.enumerated() {
+                frames[state - 1].withUnsafeBufferPointer { newIndex.insert(label: label, frame: $0.baseAddress!) }
+            }
+            index = newIndex
         }
     }
 
     /// Replaces all frames and representatives (restore path); `newFrames` holds `dimension` values per frame.
     mutating func replace(frames newFrames: [Double], representativeStates states: [Int]) {
-        frames = []
-        heads = []
-        appendFrames(
-            validated: stride(from: 0, to: newFrames.count, by: dimension).map {
-                Array(newFrames[$0..<$0 + dimension])
-            })
-        representatives = []
+        frames = stride(from: 0, to: newFrames.count, by: dimension).map { Array(newFrames[$0..<$0 + dimension]) }
         representativeStates = []
         index = nil
-        representatives.reserveCapacity(states.count * dimension)
         for state in states {
             appendRepresentative(ofState: state)
         }
@@ -170,15 +164,98 @@ struct FrameStore: Sendable {
         frames[state - 1][...]
     }
 
+    /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`) and `context`
+    /// (passed through rather than captured: a closure would capture a copy). Returns nil without calling `body` when
+    /// the frame does not have `dimension` finite values.
+    func withMatcher<Context, Result>(
+        forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
+    ) -> Result? {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { query in
+            frames.withUnsafeBufferPointer { frames in
+                // A copy of the frame being added (pointing into its array during the whole step would cost
+                // reference counting on it), checked on the way.
+                let valid = frames[index].withUnsafeBufferPointer { frame in
+                    frame.count == dimension
+                        && Self.copyFinite(from: frame.baseAddress!, to: query.baseAddress!, count: dimension)
+                }
+                guard valid else { return nil }
+                return body(
+                    FrameMatcher(
+                        frames: frames.baseAddress!, query: UnsafePointer(query.baseAddress!),
+                        queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
+                        dimension: dimension, threshold: threshold),
+                    &context)
+            }
+        }
+    }
+
+    /// Copies `count` values and tells whether none is infinite or NaN.
+    @inline(__always)
+    private static func copyFinite(
+        from source: UnsafePointer<Double>, to destination: UnsafeMutablePointer<Double>, count: Int
+    ) -> Bool {
+        // Adding one to the exponent field carries into the sign bit only when the field is all ones (infinity or
+        // NaN): integer operations on the copied bits, one test at the end.
+        typealias Bits = SIMD2<UInt64>
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(destination)
+        var carries = Bits()
+        var offset = 0
+        let end = count &* MemoryLayout<Double>.stride
+        while offset &+ MemoryLayout<Bits>.stride <= end {
+            let bits = from.loadUnaligned(fromByteOffset: offset, as: Bits.self)
+            to.storeBytes(of: bits, toByteOffset: offset, as: Bits.self)
+            carries |= (bits & exponentMask) &+ exponentOne
+            offset &+= MemoryLayout<Bits>.stride
+        }
+        var carry = carries[0] | carries[1]
+        if offset < end {
+            let bits = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            to.storeBytes(of: bits, toByteOffset: offset, as: UInt64.self)
+            carry |= (bits & exponentMask) &+ exponentOne
+        }
+        return carry & signBit == 0
+    }
+
+    /// The exponent field of a Double: all ones for infinities and NaNs.
+    private static let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
+    /// One in the exponent field's lowest bit.
+    private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
+    /// The sign bit, just above the exponent field.
+    private static let signBit: UInt64 = 0x8000_0000_0000_0000
+
+    /// The first state of the label `nearestRepresentative(to:)` finds for the stored frame at `index`.
+    func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
+        // A distance is never below 0, so nothing matches (spec §2).
+        guard threshold > 0 else { return nil }
+        return frames[index].withUnsafeBufferPointer { query in
+            nearestRepresentative(to: query.baseAddress!).map { representativeStates[$0.label] }
+        }
+    }
+
     /// The label whose representative is nearest to `query` with a distance strictly below the threshold (the
     /// first label on a tie), exactly as a scan of every representative in label order decides.
     func nearestRepresentative(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
         if let index { return index.nearest(to: query) }
-        return representatives.withUnsafeBufferPointer { representatives in
-            guard let base = representatives.baseAddress else { return nil }
-            return nearestRow(
-                to: query, rows: base, count: representativeStates.count, dimension: dimension,
-                threshold: threshold)
+        let queryHead = Self.head(of: query, dimension: dimension)
+        return frames.withUnsafeBufferPointer { frames in
+            var best: (label: Int, distance: Double)?
+            var bound = threshold
+            var limit = safeSquare(threshold)
+            for (label, state) in representativeStates.enumerated() {
+                let sum = frames[state - 1].withUnsafeBufferPointer { frame in
+                    squaredDistance(
+                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
+                }
+                guard sum <= limit else { continue }
+                let distance = sum.squareRoot()
+                if distance < bound {
+                    best = (label, distance)
+                    bound = distance
+                    limit = safeSquare(distance)
+                }
+            }
+            return best
         }
     }
 }
@@ -189,24 +266,6 @@ extension FrameStore: Equatable {
         lhs.dimension == rhs.dimension && lhs.threshold.bitPattern == rhs.threshold.bitPattern
             && lhs.frames == rhs.frames && lhs.representativeStates == rhs.representativeStates
     }
-}
-
-/// The row among `count` contiguous rows of `dimension` values nearest to `query` with a distance strictly below
-/// `threshold` (the first row on a tie), and its distance.
-@inline(__always)
-func nearestRow(
-    to query: UnsafePointer<Double>, rows: UnsafePointer<Double>, count: Int, dimension: Int, threshold: Double
-) -> (label: Int, distance: Double)? {
-    var best: (label: Int, distance: Double)?
-    var bound = threshold
-    for row in 0..<count {
-        let distance = euclideanDistance(query, rows + row * dimension, count: dimension, unlessAtLeast: bound)
-        if distance < bound {
-            best = (row, distance)
-            bound = distance
-        }
-    }
-    return best
 }
 
 /// Euclidean distance between `count` values at `first` and `second`, summed in order in Float64 like vmo.
@@ -278,23 +337,21 @@ struct FrameQuery {
     /// Up to `count` labels whose representatives are nearest to the query, nearest first, whatever the
     /// threshold (ties keep label order).
     func nearestRepresentatives(count: Int) -> [Int] {
+        guard count > 0 else { return [] }
         let dimension = store.dimension
-        let labelCount = store.representativeCount
-        return store.representatives.withUnsafeBufferPointer { representatives -> [Int] in
-            guard let base = representatives.baseAddress, count > 0 else { return [] }
-            var nearest: [(label: Int, distance: Double)] = []
-            nearest.reserveCapacity(count + 1)
-            for label in 0..<labelCount {
-                let bound = nearest.count == count ? nearest[count - 1].distance : .infinity
-                let distance = euclideanDistance(
-                    query, base + label * dimension, count: dimension, unlessAtLeast: bound)
-                if distance >= bound { continue }
-                let position = nearest.firstIndex { distance < $0.distance } ?? nearest.count
-                nearest.insert((label, distance), at: position)
-                if nearest.count > count { nearest.removeLast() }
+        var nearest: [(label: Int, distance: Double)] = []
+        nearest.reserveCapacity(count + 1)
+        for (label, state) in store.representativeStates.enumerated() {
+            let bound = nearest.count == count ? nearest[count - 1].distance : .infinity
+            let distance = store.frames[state - 1].withUnsafeBufferPointer { frame in
+                euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
             }
-            return nearest.map(\.label)
+            if distance >= bound { continue }
+            let position = nearest.firstIndex { distance < $0.distance } ?? nearest.count
+            nearest.insert((label, distance), at: position)
+            if nearest.count > count { nearest.removeLast() }
         }
+        return nearest.map(\.label)
     }
 
     /// The distance from the query to the frame of `state` (`state >= 1`).
@@ -307,113 +364,89 @@ struct FrameQuery {
 
 /// Frame matching for the construction walk: the nearest target strictly within the threshold, the first in
 /// transition order on a tie (vmo's `argmin`).
+///
+/// Holds pointers only, so that making one per state costs no reference counting; valid inside
+/// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState`.
 struct FrameMatcher: TransitionMatcher {
-    /// The store: frames and the root's representatives.
-    let store: FrameStore
     /// All frames: frame of state `s` at `frames[s - 1]`.
-    let frames: UnsafeBufferPointer<[Double]>
-    /// Leading features of all frames: head of state `s` at `heads[s - 1]`.
-    let heads: UnsafePointer<Double>
+    let frames: UnsafePointer<[Double]>
     /// The frame being added.
     let query: UnsafePointer<Double>
-    /// Its index in `frames`.
-    let queryIndex: Int
     /// Its leading features.
     let queryHead: FrameStore.Head
+    /// Features per frame.
+    let dimension: Int
+    /// Distances must be strictly below this to match.
+    let threshold: Double
 
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
-        let threshold = store.threshold
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        // At the root the targets are the first state of every label, in label order.
-        if source == 0 {
-            return store.nearestRepresentative(to: query).map { store.representativeStates[$0.label] }
-        }
-        let dimension = store.dimension
         var best = -1
         var bound = threshold
         var limit = safeSquare(threshold)
-        // `euclideanDistance(_:_:count:unlessAtLeast:)` in two passes over batches of targets. The first sums the
-        // leading terms from the dense heads without branching and, for the targets still within the limit, already
-        // loads their next feature, so the cache misses on their frames overlap instead of queueing up. The second
-        // finishes the survivors in transition order. Partial sums never decrease, so testing once after the
-        // heads stops exactly where testing after every term would.
-        let headCount = FrameStore.Head.scalarCount
-        let rest = dimension - headCount
-        return withUnsafeTemporaryAllocation(of: PendingTarget.self, capacity: Self.batchSize) { pending in
-            var iterator = targets
-            var exhausted = false
-            while !exhausted {
-                var count = 0
-                while count < Self.batchSize {
-                    guard let target = iterator.next() else {
-                        exhausted = true
-                        break
-                    }
-                    let head = UnsafeRawPointer(heads + (target - 1) * headCount)
-                    let difference = queryHead - head.loadUnaligned(as: FrameStore.Head.self)
-                    let square = difference * difference
-                    let sum = ((square[0] + square[1]) + square[2]) + square[3]
-                    let survives = sum <= limit
-                    // A dropped target reads the query's own value instead: no miss, no branch.
-                    let next =
-                        rest > 0
-                        ? frames[survives ? target - 1 : queryIndex].withUnsafeBufferPointer { $0[headCount] } : 0
-                    pending[count] = PendingTarget(target: target, sum: sum, next: next)
-                    count &+= survives ? 1 : 0
-                }
-                for entry in pending[..<count] {
-                    var sum = entry.sum
-                    if rest > 0 {
-                        let difference = query[headCount] - entry.next
-                        sum += difference * difference
-                        if sum > limit { continue }
-                        let complete = frames[entry.target - 1].withUnsafeBufferPointer { frame in
-                            // Four differences and squares at a time, added one by one in order.
-                            var feature = headCount + 1
-                            while feature &+ 4 <= dimension {
-                                let difference =
-                                    UnsafeRawPointer(query + feature).loadUnaligned(as: FrameStore.Head.self)
-                                    - UnsafeRawPointer(frame.baseAddress! + feature).loadUnaligned(
-                                        as: FrameStore.Head.self)
-                                let square = difference * difference
-                                sum += square[0]
-                                sum += square[1]
-                                sum += square[2]
-                                sum += square[3]
-                                if sum > limit { return false }
-                                feature &+= 4
-                            }
-                            while feature < dimension {
-                                let difference = query[feature] - frame[feature]
-                                sum += difference * difference
-                                feature &+= 1
-                            }
-                            return sum <= limit
-                        }
-                        guard complete else { continue }
-                    } else if sum > limit {
-                        continue
-                    }
-                    let distance = sum.squareRoot()
-                    if distance < bound {
-                        best = entry.target
-                        bound = distance
-                        limit = safeSquare(distance)
-                    }
-                }
+        for target in targets {
+            let sum = frames[target - 1].withUnsafeBufferPointer { frame in
+                squaredDistance(query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
             }
-            return best >= 0 ? best : nil
+            guard sum <= limit else { continue }
+            let distance = sum.squareRoot()
+            if distance < bound {
+                best = target
+                bound = distance
+                limit = safeSquare(distance)
+            }
         }
+        return best >= 0 ? best : nil
     }
+}
 
-    /// Targets whose first pass is done before the second starts.
-    static let batchSize = 8
+/// The sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the query's first
+/// four, zero-padded), added in order, or a partial sum above `limit` as soon as one proves the sum is above it.
+///
+/// The sum of `euclideanDistance(_:_:count:unlessAtLeast:)` with the partial sum tested after the leading four terms
+/// and then every four: partial sums never decrease, so this stops exactly where testing after every term would.
+@inline(__always)
+func squaredDistance(
+    _ query: UnsafePointer<Double>, head: FrameStore.Head, _ frame: UnsafePointer<Double>, dimension: Int,
+    unlessAbove limit: Double
+) -> Double {
+    typealias Head = FrameStore.Head
+    let difference = head - FrameStore.head(of: frame, dimension: dimension)
+    let square = difference * difference
+    let sum = ((square[0] + square[1]) + square[2]) + square[3]
+    guard sum <= limit, dimension > Head.scalarCount else { return sum }
+    return addingSquaredDifferences(
+        to: sum, query, frame, features: Head.scalarCount..<dimension, unlessAbove: limit)
+}
 
-    /// A target that passed the first pass, with its partial sum and its next feature value.
-    struct PendingTarget {
-        var target: Int
-        var sum: Double
-        var next: Double
+/// `sum` plus the squared differences of `features` of `first` and `second`, added in order; returned early, above
+/// `limit`, once the partial sum exceeds `limit` (tested every four terms).
+@inline(__always)
+func addingSquaredDifferences(
+    to sum: Double, _ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, features: Range<Int>,
+    unlessAbove limit: Double
+) -> Double {
+    typealias Quad = SIMD4<Double>
+    var sum = sum
+    var feature = features.lowerBound
+    while feature &+ Quad.scalarCount <= features.upperBound {
+        // Four differences and squares at a time, added one by one in order.
+        let difference =
+            UnsafeRawPointer(first + feature).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + feature).loadUnaligned(as: Quad.self)
+        let square = difference * difference
+        sum += square[0]
+        sum += square[1]
+        sum += square[2]
+        sum += square[3]
+        if sum > limit { return sum }
+        feature &+= Quad.scalarCount
     }
+    while feature < features.upperBound {
+        let difference = first[feature] - second[feature]
+        sum += difference * difference
+        feature &+= 1
+    }
+    return sum
 }

@@ -13,6 +13,10 @@ public protocol OracleGraph {
     /// For every state, the states whose suffix link points to it, ascending.
     var reverseSuffixLinks: [[Int]] { get }
 
+    /// The suffix link of `state`; `-1` at the root.
+    func suffixLink(of state: Int) -> Int
+    /// The repeated-suffix length of `state`.
+    func lrs(of state: Int) -> Int
     /// The forward transitions of `state`, as target states in insertion order.
     func transitions(from state: Int) -> [Int]
     /// The states whose suffix link points to `state`, ascending.
@@ -20,6 +24,10 @@ public protocol OracleGraph {
 }
 
 extension OracleGraph {
+    /// The suffix link of `state`, read from `suffixLinks`.
+    public func suffixLink(of state: Int) -> Int { suffixLinks[state] }
+    /// The repeated-suffix length of `state`, read from `lrs`.
+    public func lrs(of state: Int) -> Int { lrs[state] }
     /// The forward transitions of `state`, read from `transitions`.
     public func transitions(from state: Int) -> [Int] { transitions[state] }
     /// The states whose suffix link points to `state`, read from `reverseSuffixLinks`.

@@ -216,8 +216,6 @@ public struct OracleNavigator: Sendable {
     static func contextNeighbours(
         of state: Int, oracle: some OracleGraph, minimumContext: Int
     ) -> [(state: Int, context: Int)] {
-        let suffixLinks = oracle.suffixLinks
-        let lrs = oracle.lrs
         var found: [(state: Int, context: Int)] = []
         var frontier: [(state: Int, context: Int)] = [(state, Int.max)]
         var examinedLinks = 0
@@ -229,9 +227,10 @@ public struct OracleNavigator: Sendable {
         for _ in 0..<maximumNeighbourhoodDepth {
             var nextFrontier: [(state: Int, context: Int)] = []
             for (node, context) in frontier {
-                let link = suffixLinks[node]
-                if link > 0 && lrs[node] >= minimumContext && !isKnown(link) {
-                    let shared = min(context, lrs[node])
+                let link = oracle.suffixLink(of: node)
+                let length = oracle.lrs(of: node)
+                if link > 0 && length >= minimumContext && !isKnown(link) {
+                    let shared = min(context, length)
                     found.append((link, shared))
                     nextFrontier.append((link, shared))
                     if found.count >= maximumCandidates { return found }
@@ -239,8 +238,9 @@ public struct OracleNavigator: Sendable {
                 for child in oracle.reverseSuffixLinks(of: node) {
                     examinedLinks += 1
                     if examinedLinks > maximumExaminedLinks { return found }
-                    guard lrs[child] >= minimumContext && !isKnown(child) else { continue }
-                    let shared = min(context, lrs[child])
+                    let length = oracle.lrs(of: child)
+                    guard length >= minimumContext && !isKnown(child) else { continue }
+                    let shared = min(context, length)
                     found.append((child, shared))
                     nextFrontier.append((child, shared))
                     if found.count >= maximumCandidates { return found }

@@ -81,7 +81,6 @@ public struct OracleTracker: Sendable, Equatable {
         }
         var result = TrackingResult(state: nil, move: .lost, distance: nil)
         if let current = currentState {
-            let suffixLinks = oracle.suffixLinks
             var walker = current
             var depth = 0
             while walker > 0 && depth <= Self.maximumSuffixDepth {
@@ -89,7 +88,7 @@ public struct OracleTracker: Sendable, Equatable {
                     result = TrackingResult(state: target, move: depth == 0 ? .forward : .suffix(depth: depth))
                     break
                 }
-                walker = suffixLinks[walker]
+                walker = oracle.suffixLink(of: walker)
                 depth += 1
             }
         }
@@ -104,7 +103,6 @@ public struct OracleTracker: Sendable, Equatable {
     private static func locate(
         query: FrameQuery, from current: Int?, in oracle: VariableMarkovOracle
     ) -> TrackingResult {
-        let suffixLinks = oracle.suffixLinks
         if let current, current > 0 {
             if let match = query.nearestState(among: oracle.transitions(from: current)) {
                 return TrackingResult(state: match.state, move: .forward, distance: match.distance)
@@ -113,13 +111,13 @@ public struct OracleTracker: Sendable, Equatable {
             if distance < query.threshold {
                 return TrackingResult(state: current, move: .hold, distance: distance)
             }
-            var walker = suffixLinks[current]
+            var walker = oracle.suffixLink(of: current)
             var depth = 1
             while walker > 0 && depth <= maximumSuffixDepth {
                 if let match = query.nearestState(among: oracle.transitions(from: walker)) {
                     return TrackingResult(state: match.state, move: .suffix(depth: depth), distance: match.distance)
                 }
-                walker = suffixLinks[walker]
+                walker = oracle.suffixLink(of: walker)
                 depth += 1
             }
         }
@@ -131,7 +129,7 @@ public struct OracleTracker: Sendable, Equatable {
         let nearestLabels = query.nearestRepresentatives(count: reentryLabelCount)
         var best: (state: Int, distance: Double)?
         for label in nearestLabels {
-            if let match = query.nearestState(among: oracle.latent[label]),
+            if let match = query.nearestState(among: oracle.states(ofLabel: label)),
                 match.distance < (best?.distance ?? .infinity)
             {
                 best = match

@@ -45,16 +45,11 @@ struct RepresentativeIndex: Sendable {
         var lanes: [Double] = []
     }
 
-    /// An index of the `representatives` (row-major, one row of `dimension` values per label).
-    init(dimension: Int, threshold: Double, representatives: [Double]) {
+    /// An empty index; `insert(label:frame:)` adds the representatives in label order.
+    init(dimension: Int, threshold: Double) {
         self.dimension = dimension
         self.threshold = threshold
         groupRadius = Self.groupRadiusFactor * threshold
-        representatives.withUnsafeBufferPointer { rows in
-            for label in 0..<rows.count / dimension {
-                insert(label: label, frame: rows.baseAddress! + label * dimension)
-            }
-        }
     }
 
     /// Whether an index can be used for frames of `dimension` features and `threshold`.

@@ -4,8 +4,10 @@
 /// a threshold) differ; everything else in the construction is shared through `OracleStructure`.
 protocol TransitionMatcher {
     /// The target among `targets` (the transitions of `source`, insertion order) that the new input matches, or nil.
+    /// Never called for the root: its targets are the first state of every symbol, which the oracles search their
+    /// own way.
     ///
-    /// `nodes` are the structure's per-state records; the new state's own record is not yet meaningful.
+    /// `nodes` are the structure's per-state records; the new state has none yet.
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int?
 }
 
@@ -15,17 +17,12 @@ protocol TransitionMatcher {
 struct TransitionTargets: Sequence, IteratorProtocol {
     /// The literal continuation `source + 1`, returned first, or -1 once returned (or when there is none).
     private var literal: Int
-    /// Pool offset of the next walk-added transition.
-    private var position: Int
-    /// Walk-added transitions not yet returned.
-    private var remaining: Int
-    private let pool: UnsafeBufferPointer<Int32>
+    /// The walk-added transitions.
+    private var records: RecordCursor<TransitionLayout>
 
-    init(literal: Int, node: StateNode, pool: UnsafeBufferPointer<Int32>) {
+    init(literal: Int, list: Int32, pool: UnsafeBufferPointer<Int32>) {
         self.literal = literal
-        self.position = Int(node.firstChunk) * TransitionChunk.stride
-        self.remaining = Int(node.extraCount)
-        self.pool = pool
+        records = RecordCursor(list: list, pool: pool)
     }
 
     @inline(__always)
@@ -34,52 +31,145 @@ struct TransitionTargets: Sequence, IteratorProtocol {
             defer { literal = -1 }
             return literal
         }
-        guard remaining > 0 else { return nil }
-        var value = pool[position]
-        if position % TransitionChunk.stride == TransitionChunk.capacity {
-            // The chunk's last slot links to the next chunk.
-            position = Int(value) * TransitionChunk.stride
-            value = pool[position]
-        }
-        position += 1
-        remaining -= 1
-        return Int(value)
+        return records.next().map { Int(records.pool[$0]) }
     }
 }
 
-/// Layout of the pool of walk-added transitions (every transition but the literal `q -> q + 1`): chunks of eight
-/// Int32 values, half a cache line, holding up to seven targets of one state in insertion order and, in the last
-/// slot, the pool index of the state's next chunk (-1 for none), so a long list is read with few misses.
-enum TransitionChunk {
-    /// Targets per chunk.
-    static let capacity = 7
+/// The shape of the records of a `ChunkedLists`.
+protocol ChunkLayout {
     /// Int32 values per chunk.
+    static var stride: Int { get }
+    /// Int32 values per record.
+    static var width: Int { get }
+    /// A chunk with no records and no next chunk.
+    static var emptyChunk: [Int32] { get }
+}
+
+/// Walk-added transitions (every transition but the literal `q -> q + 1`): one target per record, chunks of half a
+/// cache line.
+enum TransitionLayout: ChunkLayout {
     static let stride = 8
-    /// A chunk with no targets and no next chunk.
-    static let empty = [Int32](repeating: -1, count: stride)
+    static let width = 1
+    static let emptyChunk = [Int32](repeating: -1, count: stride)
 }
 
-/// Layout of the pool of reverse suffix links: chunks of sixteen Int32 values, one cache line, holding up to five
-/// members of one state's `rsfx` list in insertion (ascending) order with what find-better compares (their states
-/// in slots 0-4, their `lrs` in slots 5-9, their extending labels in slots 10-14) and the pool index of the list's
-/// next chunk in slot 15, so a list is scanned a chunk, not a state, per cache miss.
-enum ReverseChunk {
-    /// Members per chunk.
-    static let capacity = 5
-    /// Int32 values per chunk.
+/// Reverse suffix links with what find-better compares: records of a state, its `lrs` and its extending label (the
+/// label of the input `lrs` steps back), chunks of one cache line.
+enum ReverseLinkLayout: ChunkLayout {
     static let stride = 16
-    /// Offset of the `lrs` slots.
-    static let lengths = 5
-    /// Offset of the extending-label slots.
-    static let labels = 10
-    /// Offset of the next-chunk slot.
-    static let next = 15
-    /// A chunk with no members and no next chunk.
-    static let empty = [Int32](repeating: -1, count: stride)
+    static let width = 3
+    static let emptyChunk = [Int32](repeating: -1, count: stride)
+    /// Offset of the `lrs` in a record.
+    static let length = 1
+    /// Offset of the extending label in a record.
+    static let extendingLabel = 2
 }
 
-/// What the construction reads and updates at random states, in one record so that a visit to a state costs one
-/// cache miss rather than one per array.
+/// Append-only lists of records of `Layout.width` Int32 values in chunks of `Layout.stride` values, all in one pool:
+/// no list needs an array of its own, and a list is read a chunk, not a record, per cache miss.
+///
+/// A list is named by the pool index of its first chunk, -1 while it is empty, so that a state without a list costs
+/// four bytes. Every chunk starts with the index of the next chunk (-1 at the end); the first chunk then holds the
+/// list's length and the index of its last chunk, then records; later chunks hold records only.
+struct ChunkedLists<Layout: ChunkLayout>: Sendable {
+    private var pool: [Int32] = []
+
+    /// Records in a list's first chunk.
+    static var firstCapacity: Int { (Layout.stride - 3) / Layout.width }
+    /// Records in each later chunk.
+    static var laterCapacity: Int { (Layout.stride - 1) / Layout.width }
+
+    /// Reserves room for `additionalChunks` more chunks.
+    mutating func reserveCapacity(additionalChunks: Int) {
+        pool.reserveCapacity(pool.count + max(0, additionalChunks) * Layout.stride)
+    }
+
+    /// Length of `list`.
+    func count(of list: Int32) -> Int {
+        list < 0 ? 0 : Int(pool[Int(list) * Layout.stride + 1])
+    }
+
+    /// Calls `body` with the pool, for `RecordCursor`s.
+    func withPool<Result>(_ body: (UnsafeBufferPointer<Int32>) -> Result) -> Result {
+        pool.withUnsafeBufferPointer(body)
+    }
+
+    /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values.
+    mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) {
+        let stride = Layout.stride
+        guard list >= 0 else {
+            let chunk = pool.count / stride
+            pool.append(contentsOf: Layout.emptyChunk)
+            list = Int32(chunk)
+            pool.withUnsafeMutableBufferPointer { pool in
+                pool[chunk * stride + 1] = 1
+                pool[chunk * stride + 2] = Int32(chunk)
+                write(pool.baseAddress! + chunk * stride + 3)
+            }
+            return
+        }
+        let head = Int(list) * stride
+        let count = Int(pool[head + 1])
+        var offset: Int
+        if count < Self.firstCapacity {
+            offset = head + 3 + count * Layout.width
+        } else {
+            let last = Int(pool[head + 2])
+            let slot = (count - Self.firstCapacity) % Self.laterCapacity
+            if slot == 0 {
+                let chunk = pool.count / stride
+                pool.append(contentsOf: Layout.emptyChunk)
+                pool[last * stride] = Int32(chunk)
+                pool[head + 2] = Int32(chunk)
+                offset = chunk * stride + 1
+            } else {
+                offset = last * stride + 1 + slot * Layout.width
+            }
+        }
+        pool.withUnsafeMutableBufferPointer { pool in
+            pool[head + 1] = Int32(count + 1)
+            write(pool.baseAddress! + offset)
+        }
+    }
+}
+
+/// The pool offsets of the records of one list of a `ChunkedLists`, in insertion order.
+struct RecordCursor<Layout: ChunkLayout>: IteratorProtocol {
+    /// The pool read.
+    let pool: UnsafeBufferPointer<Int32>
+    /// Offset of the current chunk.
+    private var chunk = 0
+    /// Offset of the next record.
+    private var position = 0
+    /// Records not yet returned.
+    private var remaining = 0
+
+    /// The records of `list` in `pool`.
+    init(list: Int32, pool: UnsafeBufferPointer<Int32>) {
+        self.pool = pool
+        guard list >= 0 else { return }
+        chunk = Int(list) * Layout.stride
+        remaining = Int(pool[chunk + 1])
+        position = chunk + 3
+    }
+
+    @inline(__always)
+    mutating func next() -> Int? {
+        guard remaining > 0 else { return nil }
+        if position + Layout.width > chunk + Layout.stride {
+            chunk = Int(pool[chunk]) * Layout.stride
+            position = chunk + 1
+        }
+        defer {
+            position += Layout.width
+            remaining -= 1
+        }
+        return position
+    }
+}
+
+/// What the construction reads at random states, in one small record so that a visit to a state costs one cache
+/// miss rather than one per array, and a state costs little fresh memory.
 struct StateNode: Sendable, Equatable {
     /// `sfx`; -1 at the root.
     var suffixLink: Int32 = -1
@@ -87,42 +177,30 @@ struct StateNode: Sendable, Equatable {
     var lrs: Int32 = 0
     /// Dense label: the VMO label, or the Factor Oracle symbol's number in order of first appearance.
     var label: Int32 = 0
-    /// Pool index of the first chunk of walk-added transitions, or -1.
-    var firstChunk: Int32 = -1
-    /// Pool index of the last chunk, or -1.
-    var lastChunk: Int32 = -1
-    /// Number of walk-added transitions.
-    var extraCount: Int32 = 0
-    /// Pool index of the first chunk of `rsfx`, or -1.
-    var firstReverseChunk: Int32 = -1
-    /// Pool index of the last chunk of `rsfx`, or -1.
-    var lastReverseChunk: Int32 = -1
-    /// Length of `rsfx`.
-    var childCount: Int32 = 0
+    /// Walk-added transitions: a list of `OracleStructure.transitionLists`, or -1.
+    var transitions: Int32 = -1
+    /// Reverse suffix links: a list of `OracleStructure.reverseLinkLists`, or -1.
+    var reverseLinks: Int32 = -1
 }
 
 /// The suffix structure shared by the Factor Oracle and the Variable Markov Oracle: `sfx`, `lrs`, `trn`, `rsfx`,
 /// `data` and the running maximum of `lrs`, built one input at a time exactly as vmo 0.30.5 does (`'inc'` method).
 ///
 /// Storage avoids one heap array per state: `q -> q + 1` is always the first transition of `q` and is implicit, the
-/// transitions added by suffix walks (about as many as states) are kept in chunks in one pool, and `rsfx` lists are
-/// chained through the states themselves, both in insertion order, which is ascending. The construction reads
-/// `StateNode` records only; `suffixLinks`, `lrs` and `labels` are kept as arrays for readers, written once per state.
+/// transitions added by suffix walks (about as many as states) and the `rsfx` lists are chunked lists in two pools,
+/// in insertion order, which is ascending. Everything else per state is one small `StateNode`: fresh memory costs a
+/// page fault per page, a large part of a build.
 struct OracleStructure: Sendable {
-    /// Suffix links; `-1` at the root.
-    private(set) var suffixLinks: [Int]
-    /// Repeated-suffix lengths.
-    private(set) var lrs: [Int]
-    /// Symbol (FO) or label (VMO) of every state; `rootLabel` at state 0.
-    private(set) var labels: [Int]
     /// Largest `lrs` so far.
     private(set) var maxLRS: Int
+    /// Number of dense labels.
+    private(set) var labelCount: Int
     /// Per-state records.
     private var nodes: [StateNode]
-    /// Walk-added transitions of all states, in chunks (`TransitionChunk`).
-    private var extraTransitions: [Int32]
-    /// Reverse suffix links of all states, in chunks (`ReverseChunk`).
-    private var reverseChunks: [Int32]
+    /// Walk-added transitions of every state.
+    private var transitionLists = ChunkedLists<TransitionLayout>()
+    /// Reverse suffix links of every state.
+    private var reverseLinkLists = ChunkedLists<ReverseLinkLayout>()
     /// For reverse-suffix-link lists longer than `siblingScanLimit`: the first sibling with a given context length
     /// and extending label, so find-better stays O(1) at popular states instead of scanning a list that can grow
     /// with the input.
@@ -141,15 +219,11 @@ struct OracleStructure: Sendable {
         var label: Int32
     }
 
-    /// An oracle with only the root, whose `data` entry is `rootLabel`.
-    init(rootLabel: Int) {
-        suffixLinks = [-1]
-        lrs = [0]
-        labels = [rootLabel]
+    /// An oracle with only the root.
+    init() {
         maxLRS = 0
+        labelCount = 0
         nodes = [StateNode()]
-        extraTransitions = []
-        reverseChunks = []
     }
 
     /// Number of states, the root included.
@@ -157,124 +231,130 @@ struct OracleStructure: Sendable {
 
     /// Reserves room for `additionalStates` more states.
     mutating func reserveCapacity(additionalStates: Int) {
-        let total = stateCount + max(0, additionalStates)
-        suffixLinks.reserveCapacity(total)
-        lrs.reserveCapacity(total)
-        labels.reserveCapacity(total)
-        nodes.reserveCapacity(total)
-        // Up to a third of the states get walk-added transitions or reverse suffix links, a few of them more than a
-        // chunk's worth; room that is never written costs no memory, outgrowing it costs a copy.
-        extraTransitions.reserveCapacity(
-            extraTransitions.count + max(0, additionalStates) / 2 * TransitionChunk.stride)
-        reverseChunks.reserveCapacity(reverseChunks.count + max(0, additionalStates) / 2 * ReverseChunk.stride)
+        let additional = max(0, additionalStates)
+        nodes.reserveCapacity(stateCount + additional)
+        // A fraction of the states get walk-added transitions or reverse suffix links; room that is never written
+        // costs no memory, outgrowing it costs a copy.
+        transitionLists.reserveCapacity(additionalChunks: additional / 2)
+        reverseLinkLists.reserveCapacity(additionalChunks: additional / 2)
     }
 
-    /// Adds one state for the next input (spec §2, steps 1-5) and returns it.
+    /// How the forward-link walk for the next state went (spec §2, step 2), up to the root.
+    struct Walk {
+        /// Number of states, from `sfx[state - 1]` along the suffix links, passed without a matching target: each
+        /// gets a transition to the new state.
+        var passedCount: Int
+        /// The last state passed, or `state - 1` when none was.
+        var lastPassed: Int
+        /// The target matched before the root was reached, or nil.
+        var matched: Int?
+        /// True when the walk reached the root without a match: the root's targets are still to be searched. False
+        /// for the first state, whose walk is empty (`sfx[0]` is null).
+        var reachedRoot = false
+    }
+
+    /// Step 2 for the next state up to the root: `matcher` searches the transitions of every state on the way.
     ///
-    /// A state whose input matches nothing gets the dense label `newLabel`; otherwise it takes the dense label of the
-    /// matched target. Its `data` entry is `value`, or its dense label when `value` is nil.
-    mutating func append(newLabel: Int32, value: Int?, matcher: some TransitionMatcher) -> Insertion {
+    /// Reads the structure only: no later step of a walk reads the transitions the walk adds, so they are added by
+    /// `append(after:rootMatch:)`, together with every other write.
+    func walk(_ matcher: some TransitionMatcher) -> Walk {
+        nodes.withUnsafeBufferPointer { nodes in
+            transitionLists.withPool { pool in
+                let state = nodes.count
+                var walkState = Int(nodes[state - 1].suffixLink)
+                var walk = Walk(passedCount: 0, lastPassed: state - 1, matched: nil)
+                while walkState > 0 {
+                    // A walked state always has its literal continuation: it precedes the state being added.
+                    let targets = TransitionTargets(
+                        literal: walkState + 1, list: nodes[walkState].transitions, pool: pool)
+                    if let matched = matcher.matchingTarget(from: walkState, targets: targets, nodes: nodes) {
+                        walk.matched = matched
+                        return walk
+                    }
+                    walk.passedCount += 1
+                    walk.lastPassed = walkState
+                    walkState = Int(nodes[walkState].suffixLink)
+                }
+                walk.reachedRoot = walkState == 0
+                return walk
+            }
+        }
+    }
+
+    /// Adds the next state (spec §2, steps 1-5) after `walk`, and returns it.
+    ///
+    /// `rootMatch` is the root's target that the input matches (the first state of its symbol), or nil; it is used
+    /// only when the walk reached the root. A state whose input matches nothing gets the next dense label; otherwise
+    /// it takes the dense label of the matched target.
+    mutating func append(after walk: Walk, rootMatch: Int?) -> Insertion {
         let state = stateCount
         precondition(state < Int(Int32.max), "an oracle holds fewer than 2^31 states")
-        // Step 1: the literal continuation `state - 1 -> state` is implicit in the storage.
-        nodes.append(StateNode())
-
-        // Step 2: forward-link walk along the suffix links, adding `k -> state` wherever the input is not yet
-        // reachable; stops at the first state that already continues with a matching target.
-        var walkState = Int(nodes[state - 1].suffixLink)
-        var lastAdded = state - 1
-        var candidate = -1
-        while walkState != -1 {
-            if let target = matchingTarget(from: walkState, matcher) {
-                candidate = target
-                break
-            }
-            addExtraTransition(from: walkState, to: state)
-            lastAdded = walkState
-            walkState = Int(nodes[walkState].suffixLink)
+        var passedCount = walk.passedCount
+        var link = 0
+        var length = 0
+        var label = Int32(labelCount)
+        if let matched = walk.matched ?? (walk.reachedRoot ? rootMatch : nil) {
+            (link, length) = suffixLink(of: state, matched: matched, lastPassed: walk.lastPassed)
+            label = nodes[matched].label
+        } else {
+            labelCount += 1
+            // Step 3 for an input that fell off the root: a new symbol, and the root gets a transition too.
+            if walk.reachedRoot { passedCount += 1 }
         }
-
-        // Step 3: suffix link and LRS.
-        guard candidate >= 0 else {
-            finish(state, link: 0, length: 0, label: newLabel, value: value)
-            return Insertion(state: state, isNewSymbol: true, label: newLabel)
-        }
-        let matched = candidate
-        let label = nodes[matched].label
-        var link = matched
-        var length = longestCommonSuffix(lastAdded, matched - 1) + 1
-
-        // Step 4: find-better. A state already pointing to the same target with the same context length, whose
-        // context extends one input further with the same symbol, is a longer repeat.
-        if let sibling = firstSibling(of: matched, length: length, label: nodes[state - length].label) {
-            link = sibling
-            length += 1
-        }
-
-        // Step 5.
-        finish(state, link: link, length: length, label: label, value: value)
+        // Step 1: the literal continuation `state - 1 -> state` is implicit in the storage. Step 5.
+        nodes.append(StateNode(suffixLink: Int32(link), lrs: Int32(length), label: label))
         maxLRS = max(maxLRS, length)
-        return Insertion(state: state, isNewSymbol: false, label: label)
-    }
-
-    /// Records the suffix link, LRS and label of the new `state` and appends it to `rsfx[link]`.
-    private mutating func finish(_ state: Int, link: Int, length: Int, label: Int32, value: Int?) {
-        suffixLinks.append(link)
-        lrs.append(length)
-        labels.append(value ?? Int(label))
-        nodes[state].suffixLink = Int32(link)
-        nodes[state].lrs = Int32(length)
-        nodes[state].label = label
+        addWalkTransitions(to: state, count: passedCount)
         registerReverseLink(from: state, to: link)
+        return Insertion(state: state, isNewSymbol: link == 0, label: label)
     }
 
-    /// The matcher's answer for the transitions of `source`, read in place.
-    @inline(__always)
-    private func matchingTarget(from source: Int, _ matcher: some TransitionMatcher) -> Int? {
-        extraTransitions.withUnsafeBufferPointer { pool in
-            nodes.withUnsafeBufferPointer { nodes in
-                // A walked state always has its literal continuation: it precedes the state being added.
-                let targets = TransitionTargets(literal: source + 1, node: nodes[source], pool: pool)
-                return matcher.matchingTarget(from: source, targets: targets, nodes: nodes)
+    /// Steps 3 and 4 for the next state `state`, which continues `matched`, `lastPassed` being the last state
+    /// passed by the walk: its suffix link and LRS.
+    private func suffixLink(of state: Int, matched: Int, lastPassed: Int) -> (link: Int, length: Int) {
+        nodes.withUnsafeBufferPointer { nodes in
+            // Step 3: suffix link and LRS.
+            let length = Self.longestCommonSuffix(nodes, lastPassed, matched - 1) + 1
+            // Step 4: find-better. A state already pointing to the same target with the same context length, whose
+            // context extends one input further with the same symbol, is a longer repeat.
+            if let sibling = firstSibling(nodes, of: matched, length: length, label: nodes[state - length].label) {
+                return (sibling, length + 1)
             }
+            return (matched, length)
+        }
+    }
+
+    /// Adds `k -> state` for the first `count` states `k` of the walk from `sfx[state - 1]`.
+    private mutating func addWalkTransitions(to state: Int, count: Int) {
+        var walkState = Int(nodes[state - 1].suffixLink)
+        for _ in 0..<count {
+            addExtraTransition(from: walkState, to: state)
+            walkState = Int(nodes[walkState].suffixLink)
         }
     }
 
     /// Appends `target` to the walk-added transitions of `source`.
     private mutating func addExtraTransition(from source: Int, to target: Int) {
-        let slot = Int(nodes[source].extraCount) % TransitionChunk.capacity
-        if slot == 0 {
-            let chunk = Int32(extraTransitions.count / TransitionChunk.stride)
-            extraTransitions.append(contentsOf: TransitionChunk.empty)
-            let last = Int(nodes[source].lastChunk)
-            if last >= 0 {
-                extraTransitions[last * TransitionChunk.stride + TransitionChunk.capacity] = chunk
-            } else {
-                nodes[source].firstChunk = chunk
-            }
-            nodes[source].lastChunk = chunk
-        }
-        extraTransitions[Int(nodes[source].lastChunk) * TransitionChunk.stride + slot] = Int32(target)
-        nodes[source].extraCount += 1
+        transitionLists.append(to: &nodes[source].transitions) { $0.pointee = Int32(target) }
     }
 
     /// The first state (ascending) in `rsfx[target]` with LRS `length` whose input `length` steps back has the
     /// dense label `label` (never the root's: `lrs <= sfx < state`).
-    private func firstSibling(of target: Int, length: Int, label: Int32) -> Int? {
-        let node = nodes[target]
-        if Int(node.childCount) > Self.siblingScanLimit {
-            return siblingIndex.first(target: target, length: length, label: Int(label))
-        }
-        return reverseChunks.withUnsafeBufferPointer { pool in
-            var remaining = Int(node.childCount)
-            var chunk = Int(node.firstReverseChunk) * ReverseChunk.stride
-            while remaining > 0 {
-                for slot in chunk..<chunk + min(remaining, ReverseChunk.capacity)
-                where Int(pool[slot + ReverseChunk.lengths]) == length && pool[slot + ReverseChunk.labels] == label {
-                    return Int(pool[slot])
+    private func firstSibling(
+        _ nodes: UnsafeBufferPointer<StateNode>, of target: Int, length: Int, label: Int32
+    ) -> Int? {
+        let list = nodes[target].reverseLinks
+        return reverseLinkLists.withPool { pool in
+            var records = RecordCursor<ReverseLinkLayout>(list: list, pool: pool)
+            if reverseLinkLists.count(of: list) > Self.siblingScanLimit {
+                return siblingIndex.first(target: target, length: length, label: Int(label))
+            }
+            while let record = records.next() {
+                if Int(pool[record + ReverseLinkLayout.length]) == length
+                    && pool[record + ReverseLinkLayout.extendingLabel] == label
+                {
+                    return Int(pool[record])
                 }
-                remaining -= ReverseChunk.capacity
-                chunk = Int(pool[chunk + ReverseChunk.next]) * ReverseChunk.stride
             }
             return nil
         }
@@ -284,25 +364,13 @@ struct OracleStructure: Sendable {
     private mutating func registerReverseLink(from state: Int, to link: Int) {
         let length = nodes[state].lrs
         let extendingLabel = nodes[state - Int(length)].label
-        let slot = Int(nodes[link].childCount) % ReverseChunk.capacity
-        if slot == 0 {
-            let chunk = Int32(reverseChunks.count / ReverseChunk.stride)
-            reverseChunks.append(contentsOf: ReverseChunk.empty)
-            let last = Int(nodes[link].lastReverseChunk)
-            if last >= 0 {
-                reverseChunks[last * ReverseChunk.stride + ReverseChunk.next] = chunk
-            } else {
-                nodes[link].firstReverseChunk = chunk
-            }
-            nodes[link].lastReverseChunk = chunk
+        reverseLinkLists.append(to: &nodes[link].reverseLinks) { record in
+            record[0] = Int32(state)
+            record[ReverseLinkLayout.length] = length
+            record[ReverseLinkLayout.extendingLabel] = extendingLabel
         }
-        let position = Int(nodes[link].lastReverseChunk) * ReverseChunk.stride + slot
-        reverseChunks[position] = Int32(state)
-        reverseChunks[position + ReverseChunk.lengths] = length
-        reverseChunks[position + ReverseChunk.labels] = extendingLabel
-        nodes[link].childCount += 1
         // The root's list is never searched: find-better does not fire for new symbols.
-        let count = Int(nodes[link].childCount)
+        let count = reverseLinkLists.count(of: nodes[link].reverseLinks)
         guard link != 0, count > Self.siblingScanLimit else { return }
         if count > Self.siblingScanLimit + 1 {
             siblingIndex.insertIfAbsent(target: link, length: Int(length), label: Int(extendingLabel), state: state)
@@ -320,42 +388,73 @@ struct OracleStructure: Sendable {
 
     /// Calls `body` with every member of `rsfx[state]` in ascending order, with its `lrs` and extending label.
     private func forEachReverseLink(of state: Int, _ body: (Int, Int32, Int32) -> Void) {
-        var remaining = Int(nodes[state].childCount)
-        var chunk = Int(nodes[state].firstReverseChunk) * ReverseChunk.stride
-        while remaining > 0 {
-            for slot in chunk..<chunk + min(remaining, ReverseChunk.capacity) {
+        reverseLinkLists.withPool { pool in
+            var records = RecordCursor<ReverseLinkLayout>(list: nodes[state].reverseLinks, pool: pool)
+            while let record = records.next() {
                 body(
-                    Int(reverseChunks[slot]), reverseChunks[slot + ReverseChunk.lengths],
-                    reverseChunks[slot + ReverseChunk.labels])
+                    Int(pool[record]), pool[record + ReverseLinkLayout.length],
+                    pool[record + ReverseLinkLayout.extendingLabel])
             }
-            remaining -= ReverseChunk.capacity
-            chunk = Int(reverseChunks[chunk + ReverseChunk.next]) * ReverseChunk.stride
         }
     }
 
     /// The Lefebvre-Lecroq LCS rule: context length shared through the suffix-link tree by `first` and `second`.
-    private func longestCommonSuffix(_ first: Int, _ second: Int) -> Int {
-        nodes.withUnsafeBufferPointer { nodes in
-            let target = nodes[first].suffixLink
-            if Int32(second) == target { return Int(nodes[first].lrs) }
-            var walker = second
-            while nodes[walker].suffixLink != target && walker != 0 {
-                walker = Int(nodes[walker].suffixLink)
-            }
-            return Int(min(nodes[first].lrs, nodes[walker].lrs))
+    private static func longestCommonSuffix(_ nodes: UnsafeBufferPointer<StateNode>, _ first: Int, _ second: Int) -> Int
+    {
+        let target = nodes[first].suffixLink
+        if Int32(second) == target { return Int(nodes[first].lrs) }
+        var walker = second
+        while nodes[walker].suffixLink != target && walker != 0 {
+            walker = Int(nodes[walker].suffixLink)
         }
+        return Int(min(nodes[first].lrs, nodes[walker].lrs))
     }
 
-    // MARK: - Reading the chains
+    // MARK: - Reading
 
     /// The dense label of `state`.
     func label(of state: Int) -> Int32 { nodes[state].label }
 
+    /// The suffix link of `state`; -1 at the root.
+    func suffixLink(of state: Int) -> Int { Int(nodes[state].suffixLink) }
+
+    /// The LRS of `state`.
+    func lrs(of state: Int) -> Int { Int(nodes[state].lrs) }
+
+    /// Suffix links of every state; -1 at the root. Built on each call.
+    var suffixLinks: [Int] { nodes.map { Int($0.suffixLink) } }
+
+    /// LRS of every state. Built on each call.
+    var lrs: [Int] { nodes.map { Int($0.lrs) } }
+
+    /// Dense label of every state, `root` at the root. Built on each call.
+    func labels(root: Int) -> [Int] {
+        var labels = nodes.map { Int($0.label) }
+        labels[0] = root
+        return labels
+    }
+
+    /// The states of dense label `label`, ascending; one pass over all states.
+    func states(ofLabel label: Int) -> [Int] {
+        nodes.withUnsafeBufferPointer { nodes in
+            (1..<nodes.count).filter { nodes[$0].label == Int32(label) }
+        }
+    }
+
+    /// The states of every dense label, ascending (`latent`).
+    var statesOfLabels: [[Int]] {
+        var states = [[Int]](repeating: [], count: labelCount)
+        for state in 1..<stateCount {
+            states[Int(nodes[state].label)].append(state)
+        }
+        return states
+    }
+
     /// The transitions of `source` in insertion order, read in place by `body`.
     func withTransitions<Result>(from source: Int, _ body: (TransitionTargets) -> Result) -> Result {
-        extraTransitions.withUnsafeBufferPointer { pool in
+        transitionLists.withPool { pool in
             let literal = source + 1 < stateCount ? source + 1 : -1
-            return body(TransitionTargets(literal: literal, node: nodes[source], pool: pool))
+            return body(TransitionTargets(literal: literal, list: nodes[source].transitions, pool: pool))
         }
     }
 
@@ -372,7 +471,7 @@ struct OracleStructure: Sendable {
     /// The states whose suffix link is `state`, ascending (`rsfx[state]`).
     func reverseSuffixLinks(of state: Int) -> [Int] {
         var children: [Int] = []
-        children.reserveCapacity(Int(nodes[state].childCount))
+        children.reserveCapacity(reverseLinkLists.count(of: nodes[state].reverseLinks))
         forEachReverseLink(of: state) { child, _, _ in children.append(child) }
         return children
     }
@@ -381,11 +480,11 @@ struct OracleStructure: Sendable {
     var reverseSuffixLinks: [[Int]] {
         var lists = (0..<stateCount).map { state -> [Int] in
             var list: [Int] = []
-            list.reserveCapacity(Int(nodes[state].childCount))
+            list.reserveCapacity(reverseLinkLists.count(of: nodes[state].reverseLinks))
             return list
         }
         for state in 1..<max(1, stateCount) {
-            lists[suffixLinks[state]].append(state)
+            lists[Int(nodes[state].suffixLink)].append(state)
         }
         return lists
     }
@@ -395,8 +494,10 @@ extension OracleStructure: Equatable {
     /// Same states, links, labels and transitions in the same order; the pool layout may differ (a restored
     /// oracle chains its transitions source by source, a built one in construction order).
     static func == (lhs: OracleStructure, rhs: OracleStructure) -> Bool {
-        guard lhs.suffixLinks == rhs.suffixLinks, lhs.lrs == rhs.lrs, lhs.labels == rhs.labels,
-            lhs.maxLRS == rhs.maxLRS
+        guard lhs.stateCount == rhs.stateCount, lhs.maxLRS == rhs.maxLRS, lhs.labelCount == rhs.labelCount,
+            zip(lhs.nodes, rhs.nodes).allSatisfy({
+                $0.suffixLink == $1.suffixLink && $0.lrs == $1.lrs && $0.label == $1.label
+            })
         else { return false }
         for source in 0..<lhs.stateCount {
             let same = lhs.withTransitions(from: source) { left in
@@ -451,7 +552,9 @@ struct SiblingIndex: Sendable {
 
     /// Stores `state` for the key unless the key already has a state (the first sibling wins).
     mutating func insertIfAbsent(target: Int, length: Int, label: Int, state: Int) {
-        if (count + 1) * 2 > slots.count {
+        // Up to three quarters full: linear probing over small integer keys stays short, and the table (fresh
+        // memory, a page fault per page) stays small.
+        if (count + 1) * 4 > slots.count * 3 {
             grow()
         }
         let mask = slots.count - 1
@@ -571,22 +674,17 @@ extension OracleStructure {
                 reason: "root transitions must list exactly the states whose suffix link is the root")
         }
 
-        self.suffixLinks = suffixLinks
-        self.lrs = lrs
-        self.labels = labels
         self.maxLRS = maximum
+        self.labelCount = 0
         self.nodes = [StateNode](repeating: StateNode(), count: stateCount)
-        self.extraTransitions = []
-        self.reverseChunks = []
         // Dense labels in order of first appearance; a state that is not new has its suffix-link target's label.
-        var nextLabel: Int32 = 0
         for state in 1..<stateCount {
             let link = suffixLinks[state]
             nodes[state].suffixLink = Int32(link)
             nodes[state].lrs = Int32(lrs[state])
             if link == 0 {
-                nodes[state].label = nextLabel
-                nextLabel += 1
+                nodes[state].label = Int32(labelCount)
+                labelCount += 1
             } else {
                 nodes[state].label = nodes[link].label
             }

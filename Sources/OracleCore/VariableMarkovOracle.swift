@@ -7,8 +7,6 @@
 public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     private var structure: OracleStructure
     private var store: FrameStore
-    /// States of every label in insertion order (`latent`); the first entry is the label's representative.
-    public private(set) var latent: [[Int]]
     /// Distance below which two frames are the same symbol.
     public let threshold: Double
 
@@ -19,9 +17,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     public init(dimension: Int, threshold: Double) throws(OracleError) {
         guard dimension >= 1 else { throw .invalidDimension(dimension) }
         guard threshold.isFinite && threshold >= 0 else { throw .invalidThreshold(threshold) }
-        structure = OracleStructure(rootLabel: -1)
+        structure = OracleStructure()
         store = FrameStore(dimension: dimension, threshold: threshold)
-        latent = []
         self.threshold = threshold
     }
 
@@ -53,21 +50,15 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
 
         // Labels are numbered in order of first appearance: a state starting a new label takes the next number.
-        var rebuiltLatent: [[Int]] = []
-        for state in 1..<stateCount {
-            let label = labels[state]
-            if suffixLinks[state] == 0 {
-                guard label == rebuiltLatent.count else {
-                    throw .inconsistentStructure(
-                        field: .labels, state: state,
-                        reason: "new label \(label) should be \(rebuiltLatent.count) (order of first appearance)")
-                }
-                rebuiltLatent.append([state])
-            } else {
-                rebuiltLatent[label].append(state)
+        var labelCount = 0
+        for state in 1..<stateCount where suffixLinks[state] == 0 {
+            guard labels[state] == labelCount else {
+                throw .inconsistentStructure(
+                    field: .labels, state: state,
+                    reason: "new label \(labels[state]) should be \(labelCount) (order of first appearance)")
             }
+            labelCount += 1
         }
-        latent = rebuiltLatent
         store.replace(frames: frames, representativeStates: structure.transitions(from: 0))
     }
 
@@ -96,18 +87,23 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     public var inputCount: Int { structure.stateCount - 1 }
     /// Number of features per frame.
     public var dimension: Int { store.dimension }
-    /// Suffix links (`sfx`); `-1` at the root.
+    /// Suffix links (`sfx`); `-1` at the root. Built on each call (O(n)); prefer `suffixLink(of:)`.
     public var suffixLinks: [Int] { structure.suffixLinks }
-    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix.
+    /// Repeated-suffix lengths (`lrs`), a lower bound of the true longest repeated suffix. Built on each call (O(n));
+    /// prefer `lrs(of:)`.
     public var lrs: [Int] { structure.lrs }
     /// Forward transitions (`trn`) in insertion order, built on each call (O(n)); prefer `transitions(from:)`.
     public var transitions: [[Int]] { structure.transitions }
     /// Reverse suffix links (`rsfx`), ascending, built on each call (O(n)); prefer `reverseSuffixLinks(of:)`.
     public var reverseSuffixLinks: [[Int]] { structure.reverseSuffixLinks }
-    /// Label of every state (`data`): `-1` at the root, then labels numbered by first appearance.
-    public var labels: [Int] { structure.labels }
+    /// Label of every state (`data`): `-1` at the root, then labels numbered by first appearance. Built on each call
+    /// (O(n)); prefer `label(of:)`.
+    public var labels: [Int] { structure.labels(root: -1) }
+    /// States of every label in insertion order (`latent`); the first entry is the label's representative. Built on
+    /// each call (O(n)); prefer `states(ofLabel:)`.
+    public var latent: [[Int]] { structure.statesOfLabels }
     /// Number of labels (symbols of the learned alphabet).
-    public var labelCount: Int { latent.count }
+    public var labelCount: Int { structure.labelCount }
     /// Largest `lrs` value.
     public var maxLRS: Int { structure.maxLRS }
     /// All frames, contiguous: frame of state `i` at `(i - 1) * dimension ..< i * dimension`.
@@ -132,8 +128,35 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         return structure.reverseSuffixLinks(of: state)
     }
 
+    /// The suffix link of `state` (`sfx[state]`); `-1` at the root.
+    public func suffixLink(of state: Int) -> Int {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.suffixLink(of: state)
+    }
+
+    /// The repeated-suffix length of `state` (`lrs[state]`).
+    public func lrs(of state: Int) -> Int {
+        precondition(state >= 0 && state < stateCount, "state \(state) is not in the oracle")
+        return structure.lrs(of: state)
+    }
+
+    /// The label of `state` (`1 ..< stateCount`; the root has none).
+    public func label(of state: Int) -> Int {
+        precondition(state >= 1 && state < stateCount, "state \(state) has no label")
+        return Int(structure.label(of: state))
+    }
+
+    /// The states carrying `label`, in insertion order (`latent[label]`); one pass over all states.
+    public func states(ofLabel label: Int) -> [Int] {
+        precondition(label >= 0 && label < labelCount, "label \(label) is not in the oracle")
+        return structure.states(ofLabel: label)
+    }
+
     /// The first state of `label`, whose frame the root compares new frames with.
-    public func representativeState(ofLabel label: Int) -> Int { latent[label][0] }
+    public func representativeState(ofLabel label: Int) -> Int {
+        precondition(label >= 0 && label < labelCount, "label \(label) is not in the oracle")
+        return store.representativeStates[label]
+    }
 
     /// Reserves storage for `additionalFrames` more frames.
     public mutating func reserveCapacity(_ additionalFrames: Int) {
@@ -146,8 +169,13 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
     @discardableResult
     public mutating func append(_ frame: [Double]) throws(OracleError) -> Int {
-        try store.appendFrame(frame, index: 0)
-        return addStateForStoredFrame()
+        // The frame is checked while its state is built; a bad one is taken back out.
+        store.appendFrame(unchecked: frame)
+        guard let state = addStateForStoredFrame() else {
+            store.removeLastFrame()
+            throw FrameStore.error(for: frame, index: 0, dimension: dimension)
+        }
+        return state
     }
 
     /// Appends one single-precision frame (each value converted exactly to Double) and returns its state.
@@ -164,18 +192,32 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     ///   `frames`); nothing is appended then.
     public mutating func append(contentsOf frames: [[Double]]) throws(OracleError) {
         guard !frames.isEmpty else { throw .emptyInput }
-        reserveCapacity(frames.count)
-        // One pass checks and stores every frame (and undoes itself on a bad one), then the states are built.
-        try store.appendFrames(frames)
-        for _ in frames.indices {
-            addStateForStoredFrame()
+        guard inputCount == 0 else {
+            // One pass checks and stores every frame (nothing is stored on a bad one), then the states are built.
+            try store.appendFrames(frames)
+            structure.reserveCapacity(additionalStates: frames.count)
+            for _ in frames.indices {
+                addStateForStoredFrame()
+            }
+            return
+        }
+        // Into an empty oracle every frame is checked while its state is built, when the construction reads it
+        // anyway (a separate pass would read every frame twice); a bad frame leaves the oracle empty again. The
+        // store takes the frames array as it is.
+        store.appendFrames(unchecked: frames)
+        structure.reserveCapacity(additionalStates: frames.count)
+        for index in frames.indices where addStateForStoredFrame() == nil {
+            let error = store.error(forFrameAt: index)
+            structure = OracleStructure()
+            store = FrameStore(dimension: store.dimension, threshold: threshold)
+            throw error
         }
     }
 
     /// Appends `frames`, already checked for length and finiteness.
     mutating func appendValidated(frames: [[Double]]) {
-        reserveCapacity(frames.count)
         store.appendFrames(validated: frames)
+        structure.reserveCapacity(additionalStates: frames.count)
         for _ in frames.indices {
             addStateForStoredFrame()
         }
@@ -191,28 +233,28 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         }
     }
 
-    /// Construction of the state for the first stored frame that has none yet (spec §2).
+    /// Construction of the state for the first stored frame that has none yet (spec §2); nil, with nothing changed,
+    /// when that frame does not have `dimension` finite values.
     @discardableResult
-    private mutating func addStateForStoredFrame() -> Int {
-        let index = structure.stateCount - 1
-        let insertion = store.frames.withUnsafeBufferPointer { frames in
-            store.heads.withUnsafeBufferPointer { heads in
-                frames[index].withUnsafeBufferPointer { query in
-                    let matcher = FrameMatcher(
-                        store: store, frames: frames, heads: heads.baseAddress!, query: query.baseAddress!,
-                        queryIndex: index,
-                        queryHead: FrameStore.head(of: query.baseAddress!, dimension: dimension))
-                    return structure.append(newLabel: Int32(latent.count), value: nil, matcher: matcher)
-                }
-            }
-        }
+    private mutating func addStateForStoredFrame() -> Int? {
+        let frameIndex = structure.stateCount - 1
+        guard let walk = Self.walk(&structure, &store, frameIndex: frameIndex) else { return nil }
+        // At the root the targets are the first state of every label, in label order.
+        let rootMatch = walk.reachedRoot ? store.nearestRepresentativeState(toFrameAt: frameIndex) : nil
+        let insertion = structure.append(after: walk, rootMatch: rootMatch)
         if insertion.isNewSymbol {
-            latent.append([insertion.state])
             store.appendRepresentative(ofState: insertion.state)
-        } else {
-            latent[Int(insertion.label)].append(insertion.state)
         }
         return insertion.state
+    }
+
+    /// Step 2 of the construction for the stored frame at `frameIndex`, up to the root, or nil for a frame without
+    /// `dimension` finite values. Both are only read; they are `inout` so that nothing is copied on the way (a copy
+    /// of either costs reference counting on every array).
+    private static func walk(
+        _ structure: inout OracleStructure, _ store: inout FrameStore, frameIndex: Int
+    ) -> OracleStructure.Walk? {
+        store.withMatcher(forFrameAt: frameIndex, passing: &structure) { matcher, structure in structure.walk(matcher) }
     }
 
     /// A distance query against this oracle's frames; `body` must not let the query escape.

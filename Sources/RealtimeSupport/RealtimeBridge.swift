@@ -9,6 +9,7 @@ public final class RealtimeCounters: Sendable {
     private let lateMessagesValue = Atomic<UInt64>(0)
     private let droppedInputBlocksValue = Atomic<UInt64>(0)
     private let streamStartsValue = Atomic<UInt64>(0)
+    private let droppedMIDIInputValue = Atomic<UInt64>(0)
     private let dspLoadBits = Atomic<UInt32>(0)
 
     /// Creates zeroed counters.
@@ -26,6 +27,8 @@ public final class RealtimeCounters: Sendable {
     /// input block is pushed, so an engine that reads it after popping a block knows whether the block belongs to
     /// a stream it has not seen yet (and answers with a panic before playing anything into it).
     public var streamStarts: UInt64 { streamStartsValue.load(ordering: .acquiring) }
+    /// MIDI input messages dropped because the engine's MIDI input ring was full.
+    public var droppedMIDIInput: UInt64 { droppedMIDIInputValue.load(ordering: .relaxed) }
     /// Most recent DSP load in percent as the server reports it.
     public var dspLoad: Float { Float(bitPattern: dspLoadBits.load(ordering: .relaxed)) }
 
@@ -39,6 +42,8 @@ public final class RealtimeCounters: Sendable {
     public func countDroppedInputBlock() { droppedInputBlocksValue.wrappingAdd(1, ordering: .relaxed) }
     /// Counts a stream start; call before pushing the stream's first input block.
     public func countStreamStart() { streamStartsValue.wrappingAdd(1, ordering: .releasing) }
+    /// Counts a dropped MIDI input message (real-time safe).
+    public func countDroppedMIDIInput() { droppedMIDIInputValue.wrappingAdd(1, ordering: .relaxed) }
     /// Stores the DSP load (real-time safe).
     public func setDSPLoad(_ percent: Float) { dspLoadBits.store(percent.bitPattern, ordering: .relaxed) }
 
@@ -56,6 +61,10 @@ public final class RealtimeBridge: Sendable {
     /// MIDI messages the engine scheduled, in due-frame order; the device writes each at its frame offset in
     /// the cycle where it falls due (or at the start of the cycle, counted late, if it arrives after).
     public let output: SPSCRing<TimedMIDIMessage>
+    /// MIDI heard on the device's MIDI input (a keyboard), stamped on the same stream clock as `input`, in arrival
+    /// order. The device pushes a cycle's messages before that cycle's audio block, so when the engine pops a
+    /// block, every message up to the block's end is already here.
+    public let midiInput: SPSCRing<TimedMIDIMessage>
     /// Counters for status and health.
     public let counters = RealtimeCounters()
     /// Called by the device after it pushed an input block (must be real-time safe, e.g. a semaphore post).
@@ -63,11 +72,12 @@ public final class RealtimeBridge: Sendable {
 
     /// Creates a bridge for periods of at most `maxPeriodFrames` frames.
     public init(
-        maxPeriodFrames: Int, inputSlots: Int = 64, outputCapacity: Int = 4096,
+        maxPeriodFrames: Int, inputSlots: Int = 64, outputCapacity: Int = 4096, midiInputCapacity: Int = 1024,
         wakeEngine: @escaping @Sendable () -> Void
     ) {
         input = AudioBlockRing(minimumSlots: inputSlots, maxBlockFrames: maxPeriodFrames)
         output = SPSCRing(minimumCapacity: outputCapacity)
+        midiInput = SPSCRing(minimumCapacity: midiInputCapacity)
         self.wakeEngine = wakeEngine
     }
 }

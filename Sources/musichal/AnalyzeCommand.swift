@@ -62,7 +62,9 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if timing {
             FileHandle.standardError.write(
-                Data("audio_seconds=\(result.audioSeconds) analysis_seconds=\(result.analysisSeconds)\n".utf8))
+                Data(
+                    ("audio_seconds=\(result.audioSeconds) analysis_seconds=\(result.analysisSeconds) "
+                        + "analysis_cpu_seconds=\(result.analysisCPUSeconds)\n").utf8))
         }
     }
 }

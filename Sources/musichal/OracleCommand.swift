@@ -30,6 +30,9 @@ struct OracleCommand: ParsableCommand {
     @Flag(name: .long, help: .hidden)
     var timing = false
 
+    @Option(name: .customLong("repeat"), help: .hidden)
+    var repeats: Int = 1
+
     func validate() throws {
         guard (frames == nil) != (symbols == nil) else {
             throw ValidationError("give exactly one of --frames FILE or --symbols FILE")
@@ -43,6 +46,7 @@ struct OracleCommand: ParsableCommand {
             }
         }
         guard grid.count == 3 else { throw ValidationError("--grid takes three numbers: START STOP STEP") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
     }
 
     func run() throws {
@@ -55,7 +59,7 @@ struct OracleCommand: ParsableCommand {
         } else {
             input = .frames(path: frames!, threshold: .fixed(Double(threshold!)!))
         }
-        let text = try CommandFailure.wrap { try OracleTool.run(input, timing: timing) }
+        let text = try CommandFailure.wrap { try OracleTool.run(input, timing: timing, repeats: repeats) }
         printLine(text)
     }
 }

@@ -23,6 +23,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Mode at start: \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mode: String?
 
+    @Option(
+        name: .long,
+        help: "Shape the next MINUTES as one performance: build-up, main part, ending, fade, then silence.")
+    var performanceDuration: Double?
+
+    @Flag(name: .long, help: "With --performance-duration: follow the model's loudness contour from training.")
+    var learnedArc = false
+
+    @Option(
+        name: .long,
+        help: "Setlist file (YAML, see Config/setlist.example.yaml): its first piece is put in place at start.")
+    var setlist: String?
+
     @Option(name: .long, help: "OSC port (0 picks a free one; see --port-file).")
     var oscPort: Int?
 
@@ -35,6 +48,18 @@ struct RunCommand: AsyncParsableCommand {
                 "unknown mode '\(mode)' (use \(ImproviserMode.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if let oscPort, !(0...65535).contains(oscPort) { throw ValidationError("--osc-port must be 0-65535") }
+        if let performanceDuration, !(performanceDuration > 0 && performanceDuration <= 600) {
+            throw ValidationError("--performance-duration must be more than 0 and at most 600 minutes")
+        }
+        if setlist != nil && model != nil {
+            throw ValidationError("--model and --setlist both choose the model: the setlist's pieces name theirs")
+        }
+        if setlist != nil && performanceDuration != nil {
+            throw ValidationError("--performance-duration and --setlist: each piece's duration_minutes sets its arc")
+        }
+        if learnedArc && performanceDuration == nil {
+            throw ValidationError("--learned-arc needs --performance-duration")
+        }
     }
 
     func run() async throws {
@@ -45,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
         options.mode = mode.flatMap(ImproviserMode.init(rawValue:))
         options.oscPort = oscPort
         options.portFile = portFile
+        options.performanceMinutes = performanceDuration
+        options.learnedArc = learnedArc
+        options.setlist = setlist
         do {
             try await Daemon.run(options: options)
         } catch {

@@ -23,4 +23,15 @@ struct FFTWTests {
         fftw.inverse(real: re1, imaginary: im1, output: &back)
         for i in 0..<size { #expect(abs(back[i] / Float(size) - input[i]) < 1e-4) }
     }
+
+    @Test("an FFTW forward transform leaves its input buffer alone (YIN relies on it)")
+    func preservesInput() {
+        let size = 4096
+        let fftw = FFTWRealFFT(size: size)
+        let input = (0..<size).map { Float(($0 * 37) % 101) / 50 - 1 }
+        fftw.timeDomain.update(from: input, count: size)
+        fftw.forward()
+        #expect((0..<size).allSatisfy { fftw.timeDomain[$0] == input[$0] })
+        #expect(fftw.frequencyDomain[0] != 0)
+    }
 }

@@ -36,4 +36,21 @@ struct FFTTests {
         fft.inverse(real: re, imaginary: im, output: &output)
         for i in 0..<size { #expect(abs(output[i] / Float(size) - input[i]) < 1e-3) }
     }
+
+    @Test("forward leaves its input buffer alone and fills the interleaved bins")
+    func buffers() {
+        let size = 64
+        let fft = ReferenceFFT(size: size)
+        let input = (0..<size).map { Float(($0 * 5) % 11) - 5 }
+        fft.timeDomain.update(from: input, count: size)
+        fft.forward()
+        #expect((0..<size).allSatisfy { fft.timeDomain[$0] == input[$0] })
+        var re = [Float](repeating: 0, count: size / 2 + 1)
+        var im = re
+        ReferenceFFT(size: size).forward(input, real: &re, imaginary: &im)
+        for bin in 0...size / 2 {
+            #expect(fft.frequencyDomain[2 * bin] == re[bin])
+            #expect(fft.frequencyDomain[2 * bin + 1] == im[bin])
+        }
+    }
 }

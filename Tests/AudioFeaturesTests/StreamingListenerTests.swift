@@ -98,6 +98,14 @@ struct StreamingListenerTests {
         #expect(listener.currentFrame == 200_000 + FrameTime(samples.count - 30_000))
     }
 
+    @Test("the onset window lasts about its 23 ms at every rate", arguments: [16_000.0, 44_100.0, 48_000.0, 96_000.0])
+    func onsetWindow(sampleRate: Double) throws {
+        let listener = try StreamingListener(sampleRate: sampleRate, fftProvider: ReferenceFFTProvider())
+        let seconds = Double(listener.onsetWindowFrames) / sampleRate
+        #expect(seconds >= 0.023 / 2.0.squareRoot() && seconds <= 0.023 * 2.0.squareRoot())
+        if sampleRate == 44_100 || sampleRate == 48_000 { #expect(listener.onsetWindowFrames == 1024) }
+    }
+
     @Test("sample rates outside 8-192 kHz are refused")
     func sampleRates() {
         #expect(throws: AudioFeaturesError.unsupportedSampleRate(4000)) {

@@ -78,6 +78,36 @@ struct HardeningTests {
         #expect(growth < 0.05)
     }
 
+    @Test("floods of status requests and model saves: bounded work, answers every time, RSS flat")
+    func requestFloods() throws {
+        let daemon = try DaemonHarness()
+        defer { daemon.cleanUp() }
+        try #require(daemon.port > 0)
+        let port = String(daemon.port)
+        _ = try Self.python("osc_flood.py", [port, "2000", "/hal/status"])
+        let before = Self.residentKilobytes(of: daemon.process.processIdentifier)
+        // Every status request reads the daemon's status through the same hooks; a function value kept in a generic
+        // lock grew a thunk chain per read (memory and call time rising with each), which this catches.
+        let status = try Self.python("osc_flood.py", [port, "20000", "/hal/status"])
+        let bundles = (status["replies"] as? [String: Any])?["bundle"] as? Int ?? 0
+        // Under a flood the kernel drops datagrams both ways (a status bundle is 1.5 kB); thousands must come back.
+        #expect(bundles >= 2_000, "\(bundles) status bundles for 20,000 requests")
+        // Saves pile up faster than they run: those beyond the job queue's bound are refused as busy at once.
+        let saves = try Self.python("osc_flood.py", [port, "5000", "/hal/model/save", "s:flood"])
+        let failures = (saves["replies"] as? [String: Any])?["/hal/fail"] as? Int ?? 0
+        #expect(failures >= 4_000, "\(failures) answers to 5,000 saves")
+        #expect(saves["busy"] as? Int ?? 0 > 0, "no save was refused as busy: \(saves)")
+        _ = try Self.python("osc_flood.py", [port, "20000", "/hal/status"])
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try daemon.python(["/hal/ping,i:1"]).first?.0 == "/hal/pong")
+        let after = Self.residentKilobytes(of: daemon.process.processIdentifier)
+        let growth = Double(after - before) / Double(before)
+        print(
+            "request floods: 40,000 status requests and 5,000 saves; RSS \(before) kB -> \(after) kB "
+                + "(\(String(format: "%+.1f", growth * 100)) %)")
+        #expect(growth < 0.02)
+    }
+
     @Test("1,000 mutated model files are each refused with a clear error while the running model keeps playing")
     func modelFuzz() throws {
         let daemon = try DaemonHarness()

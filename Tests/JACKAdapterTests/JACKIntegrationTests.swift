@@ -554,15 +554,21 @@ struct JACKIntegrationTests {
         let noteOns = recorder.drainMIDI().filter { $0.status == 0x90 }.map(\.frame)
 
         // Pair each onset with the first note-on at or after it and before the next onset.
-        var latencies: [Int] = []
+        var answers: [Int?] = []
         for (index, onset) in onsets.enumerated() {
             let next = index + 1 < onsets.count ? onsets[index + 1] : UInt32.max
-            if let answer = noteOns.first(where: { $0 >= onset && $0 < next }) { latencies.append(Int(answer - onset)) }
+            answers.append(noteOns.first(where: { $0 >= onset && $0 < next }).map { Int($0 - onset) })
         }
+        let latencies = answers.compactMap { $0 }
         let period = 256
         let late = Int(engine.bridge.counters.lateMessages)
         #expect(onsets.count >= 40)
-        #expect(latencies.count >= onsets.count - 1, "\(onsets.count) onsets, \(latencies.count) answered")
+        // The first onset may come before the connections are made (the player starts first) and the last as the
+        // device stops; every onset between them must be answered.
+        let unanswered = answers.indices.filter { answers[$0] == nil }
+        #expect(
+            unanswered.allSatisfy { $0 == 0 || $0 == answers.count - 1 },
+            "\(onsets.count) onsets; unanswered: \(unanswered)")
         #expect(latencies.allSatisfy { $0 >= 1 })
         // Frame-exact: an answer not counted late is due at the end of the onset's block, i.e. 1...period frames
         // after the onset. Exceptions: late answers, and xruns (a cycle the device missed shifts the server's

@@ -20,11 +20,17 @@ struct FactorOraclePropertyTests {
             oracle.append(contentsOf: symbols)
             #expect(oracle.stateCount == symbols.count + 1)
             #expect(oracle.suffixLinks[0] == -1 && oracle.lrs[0] == 0)
+            // The per-state accessors read what the whole arrays hold.
+            #expect((0..<oracle.stateCount).map(oracle.suffixLink(of:)) == oracle.suffixLinks)
+            #expect((0..<oracle.stateCount).map(oracle.lrs(of:)) == oracle.lrs)
+            #expect([0] + (1..<oracle.stateCount).map(oracle.symbol(of:)) == oracle.symbols)
+            #expect(oracle.symbols == [0] + symbols)
             var seen = Set<Int>()
             for state in 1..<oracle.stateCount {
-                let link = oracle.suffixLinks[state]
+                let link = oracle.suffixLink(of: state)
                 #expect(link >= 0 && link < state, "seed \(seed) state \(state): sfx \(link)")
-                #expect((oracle.lrs[state] == 0) == (link == 0), "seed \(seed) state \(state): lrs/sfx zero mismatch")
+                #expect(
+                    (oracle.lrs(of: state) == 0) == (link == 0), "seed \(seed) state \(state): lrs/sfx zero mismatch")
                 let isNew = seen.insert(symbols[state - 1]).inserted
                 #expect(isNew == (link == 0), "seed \(seed) state \(state): sfx 0 must mark a new symbol")
             }

@@ -47,6 +47,37 @@ struct InputValidationTests {
         #expect(oracle == before)
     }
 
+    @Test("a bad frame in a batch into an empty oracle leaves it empty, and it still builds")
+    func badBatchIntoEmptyOracle() throws {
+        // Into an empty oracle the frames are checked while the states are built; a bad one undoes the build.
+        let good: [[Double]] = (0..<200).map { index in
+            let first = Double(index % 7)
+            let second = Double(index % 5) * 0.5
+            return [first, second, Double(index % 3)]
+        }
+        var oracle = try VariableMarkovOracle(dimension: 3, threshold: 0.8)
+        let empty = oracle
+        var infinite = good
+        infinite[150][1] = Double.infinity
+        #expect(throws: OracleError.nonFiniteFeature(frame: 150, component: 1)) {
+            try oracle.append(contentsOf: infinite)
+        }
+        #expect(oracle == empty && oracle.stateCount == 1 && oracle.labelCount == 0)
+        var long = good
+        long[199].append(0)
+        #expect(throws: OracleError.dimensionMismatch(frame: 199, expected: 3, actual: 4)) {
+            try oracle.append(contentsOf: long)
+        }
+        #expect(oracle == empty)
+        try oracle.append(contentsOf: good)
+        var reference = try VariableMarkovOracle(dimension: 3, threshold: 0.8)
+        for frame in good {
+            try reference.append(frame)
+        }
+        #expect(oracle == reference)
+        #expect(oracle.labels == reference.labels && oracle.transitions == reference.transitions)
+    }
+
     @Test("a bad single frame leaves the oracle unchanged")
     func badSingleFrameLeavesOracleUnchanged() throws {
         var oracle = try Self.smallOracle()

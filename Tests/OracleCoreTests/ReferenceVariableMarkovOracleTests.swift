@@ -156,9 +156,21 @@ struct ReferenceVariableMarkovOracleTests {
         try oracle.append(contentsOf: frames)
         let transitions = oracle.transitions
         let reverse = oracle.reverseSuffixLinks
+        let suffixLinks = oracle.suffixLinks
+        let lrs = oracle.lrs
+        let labels = oracle.labels
         for state in 0..<oracle.stateCount {
             #expect(oracle.transitions(from: state) == transitions[state])
             #expect(oracle.reverseSuffixLinks(of: state) == reverse[state])
+            #expect(oracle.suffixLink(of: state) == suffixLinks[state])
+            #expect(oracle.lrs(of: state) == lrs[state])
+            if state > 0 { #expect(oracle.label(of: state) == labels[state]) }
+        }
+        let latent = oracle.latent
+        #expect(latent.count == oracle.labelCount && oracle.labelCount > 1)
+        for label in 0..<oracle.labelCount {
+            #expect(oracle.states(ofLabel: label) == latent[label])
+            #expect(oracle.representativeState(ofLabel: label) == latent[label][0])
         }
     }
 }

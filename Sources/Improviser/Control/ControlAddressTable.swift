@@ -105,7 +105,42 @@ public enum ControlAddressTable {
             .init(
                 path: "/hal/panic", typeTags: [""], range: nil, values: nil, access: .write,
                 summary: "all notes off now (note-offs, sustain off, CC123, CC120)"),
+            .init(
+                path: "/hal/chord", typeTags: ["", "s", "sf"], range: nil, values: nil, access: .readWrite,
+                summary: "s:name [f:seconds 1-3600, default 30]: play over this chord (Dm7, F#maj7, Bb/D)"),
+            .init(
+                path: "/hal/chord/clear", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "end a chord override: the heard harmony counts again"),
+            .init(
+                path: "/hal/arc/start", typeTags: ["f", "fi"], range: 0.1...600, values: nil, access: .write,
+                summary: "f:minutes [i:learned 1|0]: shape the next minutes as one performance, then silence"),
+            .init(
+                path: "/hal/arc/stop", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "end the performance arc (the agent plays at its parameters' level)"),
+            .init(
+                path: "/hal/setlist", typeTags: [""], range: nil, values: nil, access: .read,
+                summary: "answers /hal/setlist s:set i:piece i:count s:pieceName (i:-1 without a setlist)"),
+            .init(
+                path: "/hal/setlist/next", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "put the next piece in place (model, mode, parameters, patch, arc); /hal/done i:piece s:name"),
+            .init(
+                path: "/hal/setlist/prev", typeTags: [""], range: nil, values: nil, access: .write,
+                summary: "put the previous piece in place; /hal/done i:piece s:name or /hal/fail"),
+            .init(
+                path: "/hal/setlist/goto", typeTags: ["i"], range: nil, values: nil, access: .write,
+                summary: "i:piece (from 0): put that piece in place; /hal/done i:piece s:name or /hal/fail"),
+            .init(
+                path: "/hal/setlist/load", typeTags: ["s"], range: nil, values: nil, access: .write,
+                summary: "s:name: load name.yaml from the setlists folder of the state directory; piece 0 goes in place"
+            ),
         ]
+        for mode in ImproviserMode.snappable {
+            entries.append(
+                .init(
+                    path: "/hal/snap/\(mode.rawValue)", typeTags: ["", "s"], range: nil,
+                    values: SnapTarget.allCases.map(\.rawValue), access: .readWrite,
+                    summary: "off|chord|scale: keep \(mode.rawValue)'s answers to the chord or the key's scale"))
+        }
         for parameter in AgentParameters.descriptors {
             entries.append(
                 .init(
@@ -130,6 +165,7 @@ public enum ControlAddressTable {
         ("/hal/status/input/level", "f", "input level, dBFS"),
         ("/hal/status/input/onset_rate", "f", "onsets per second, last 5 s"),
         ("/hal/status/input/pitch", "i", "MIDI note heard, -1 for none"),
+        ("/hal/status/input/midi_events", "i", "events heard on the MIDI input since start"),
         ("/hal/status/oracle/states", "i", "oracle states"),
         ("/hal/status/oracle/position", "i", "tracked oracle state, -1 for none"),
         ("/hal/status/output/notes_active", "i", "notes sounding"),
@@ -149,6 +185,16 @@ public enum ControlAddressTable {
         ("/hal/status/osc/received", "i", "OSC messages handled since start"),
         ("/hal/status/osc/malformed", "i", "malformed OSC packets rejected since start"),
         ("/hal/status/osc/refused", "i", "messages from senders outside the allow-list, dropped"),
+        ("/hal/status/harmony/key", "s", "key heard, e.g. D minor; empty before enough has been heard"),
+        (
+            "/hal/status/harmony/chord", "s",
+            "current chord, e.g. Dm7 (an override while one is in force); empty for none"
+        ),
+        ("/hal/status/harmony/override", "f", "seconds left of a /hal/chord override, 0 for none"),
+        ("/hal/status/arc/phase", "s", "performance arc: off, build-up, main, ending, fade or ended"),
+        ("/hal/status/arc/progress", "f", "elapsed share of the performance arc, 0-1 (0 when off)"),
+        ("/hal/status/setlist/piece", "i", "setlist piece in place (from 0), -1 without a setlist"),
+        ("/hal/status/setlist/name", "s", "name of the setlist piece in place, empty without a setlist"),
     ]
 
     /// The table in OSCQuery's JSON shape (FULL_PATH, TYPE, RANGE, ACCESS, DESCRIPTION), for `/hal/describe`.

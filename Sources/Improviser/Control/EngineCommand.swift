@@ -18,4 +18,18 @@ public enum EngineCommand: Sendable {
     case setOutputMode(MIDIOutputMode)
     /// Swap in a model (loaded elsewhere), or none.
     case replaceModel(name: String?, model: MusicHalModel?)
+    /// Take `chord` as the harmony for `seconds`, whatever the input suggests.
+    case overrideChord(ChordName, seconds: Double)
+    /// End a chord override: the heard harmony counts again.
+    case clearChordOverride
+    /// Shape the next `minutes` as one performance (build-up, main part, ending, fade, silence); `learned`
+    /// follows the loaded model's loudness contour from training when it has one.
+    case startArc(minutes: Double, learned: Bool)
+    /// End the arc: the agent plays at its parameters' level again.
+    case stopArc
+    /// What each playing mode's answers are kept to (modes not named keep their setting).
+    case setSnapTargets([ImproviserMode: SnapTarget])
+    /// Select a synth patch (bank select, program change) on the output's patch channel: the melody channel, or
+    /// the MPE manager channel; sent after anything a command before it in the batch sent (a model swap's panic).
+    case selectPatch(SynthPatch)
 }

@@ -16,6 +16,8 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var onsetRate = 0.0
     /// MIDI note heard, or -1.
     public var inputPitch = -1
+    /// Input events heard on the MIDI input since start.
+    public var midiInputEvents = 0
     /// Oracle states.
     public var oracleStates = 0
     /// Tracked oracle state, or -1.
@@ -56,6 +58,20 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var frame: UInt64 = 0
     /// Audio backend's connection state, one line.
     public var audio = "none"
+    /// Key heard (`D minor`), empty before enough has been heard.
+    public var harmonyKey = ""
+    /// Current chord (`Dm7`): a performer's override while one is in force, else the heard chord; empty for none.
+    public var harmonyChord = ""
+    /// Seconds left of a chord override, 0 for none.
+    public var chordOverrideSeconds = 0.0
+    /// Performance arc phase: off, build-up, main, ending, fade or ended.
+    public var arcPhase = "off"
+    /// Elapsed share of the performance arc, 0...1 (0 when off).
+    public var arcProgress = 0.0
+    /// Index of the setlist piece in place, -1 without a setlist.
+    public var setlistPiece = -1
+    /// Name of the setlist piece in place, empty without a setlist.
+    public var setlistPieceName = ""
 
     /// Creates a snapshot with starting values.
     public init() {}
@@ -79,6 +95,8 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/input/level", arguments: [.float(Float(inputLevelDB))]),
             ControlMessage(address: "/hal/status/input/onset_rate", arguments: [.float(Float(onsetRate))]),
             ControlMessage(address: "/hal/status/input/pitch", arguments: [.int(Int32(inputPitch))]),
+            ControlMessage(
+                address: "/hal/status/input/midi_events", arguments: [.int(Int32(clamping: midiInputEvents))]),
             ControlMessage(address: "/hal/status/oracle/states", arguments: [.int(Int32(clamping: oracleStates))]),
             ControlMessage(address: "/hal/status/oracle/position", arguments: [.int(Int32(clamping: oraclePosition))]),
             ControlMessage(address: "/hal/status/output/notes_active", arguments: [.int(Int32(clamping: activeNotes))]),
@@ -100,6 +118,14 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/osc/received", arguments: [.int(Int32(clamping: oscReceived))]),
             ControlMessage(address: "/hal/status/osc/malformed", arguments: [.int(Int32(clamping: oscMalformed))]),
             ControlMessage(address: "/hal/status/osc/refused", arguments: [.int(Int32(clamping: oscRefusedSenders))]),
+            ControlMessage(address: "/hal/status/harmony/key", arguments: [.string(harmonyKey)]),
+            ControlMessage(address: "/hal/status/harmony/chord", arguments: [.string(harmonyChord)]),
+            ControlMessage(
+                address: "/hal/status/harmony/override", arguments: [.float(Float(chordOverrideSeconds))]),
+            ControlMessage(address: "/hal/status/arc/phase", arguments: [.string(arcPhase)]),
+            ControlMessage(address: "/hal/status/arc/progress", arguments: [.float(Float(arcProgress))]),
+            ControlMessage(address: "/hal/status/setlist/piece", arguments: [.int(Int32(clamping: setlistPiece))]),
+            ControlMessage(address: "/hal/status/setlist/name", arguments: [.string(setlistPieceName)]),
         ]
     }
 }

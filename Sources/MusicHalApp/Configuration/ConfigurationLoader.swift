@@ -92,6 +92,7 @@ public enum ConfigurationLoader {
                 if let value = try alsa.string("client_name", nonEmpty: true) { config.midi.alsaClientName = value }
                 try alsa.finish()
             }
+            if let input = try midi.section("input") { config.midi.input = try Self.midiInput(input, config: config) }
             try midi.finish()
         }
 
@@ -137,7 +138,25 @@ public enum ConfigurationLoader {
             if let value = try agent.int("seed", in: 0...Int.max) { config.agent.seed = UInt64(value) }
             if let value = try agent.bool("learning") { config.agent.learning = value }
             if let value = try agent.string("model") { config.agent.model = value.isEmpty ? nil : value }
+            if let value = try agent.string("setlist") { config.agent.setlist = value.isEmpty ? nil : value }
             if let value = try agent.int("model_cache_mb", in: 0...65536) { config.agent.modelCacheMegabytes = value }
+            if let value = try agent.double("performance_minutes", in: 0...600) {
+                config.agent.performanceMinutes = value
+            }
+            if let value = try agent.bool("learned_arc") { config.agent.learnedArc = value }
+            if let snap = try agent.section("snap") {
+                for key in snap.keys {
+                    guard let mode = ImproviserMode(rawValue: key), ImproviserMode.snappable.contains(mode) else {
+                        throw ConfigurationError(
+                            file: file, key: "agent.snap.\(key)",
+                            problem:
+                                "no such playing mode (use \(ImproviserMode.snappable.map(\.rawValue).joined(separator: ", ")))"
+                        )
+                    }
+                    if let target = try snap.choice(key, SnapTarget.self) { config.agent.snap[mode] = target }
+                }
+                try snap.finish()
+            }
             if let parameters = try agent.section("parameters") {
                 var values: [(name: String, value: Double)] = []
                 for key in parameters.keys {
@@ -159,6 +178,51 @@ public enum ConfigurationLoader {
         }
         try top.finish()
         return config
+    }
+}
+
+extension ConfigurationLoader {
+    /// Reads `midi.input` and checks it against the backends already read.
+    fileprivate static func midiInput(_ section: Section, config: MusicHalConfiguration) throws(ConfigurationError)
+        -> MusicHalConfiguration.MIDIInput
+    {
+        var input = MusicHalConfiguration.MIDIInput()
+        if let value = try section.bool("enabled") { input.enabled = value }
+        if let value = try section.string("port", nonEmpty: true) {
+            guard !value.contains(":"), value.utf8.count < 64 else {
+                throw section.error("port", "'\(value)' must be a short port name without ':' (e.g. midi_in)")
+            }
+            input.port = value
+        }
+        if let value = try section.strings("connect") {
+            if let index = value.firstIndex(where: \.isEmpty) {
+                throw section.error("connect", "entry \(index + 1) is empty")
+            }
+            input.connect = value
+        }
+        if let value = try section.strings("channels") {
+            var channels: [Int] = []
+            for item in value {
+                guard let channel = Int(item), (1...16).contains(channel) else {
+                    throw section.error("channels", "'\(item)' is not a channel 1-16")
+                }
+                channels.append(channel)
+            }
+            input.channels = channels
+        }
+        if let value = try section.double("chord_window_ms", in: 0...200) { input.chordWindowMilliseconds = value }
+        try section.finish()
+        guard input.enabled else { return input }
+        if config.midi.backend == .none {
+            throw section.error("enabled", "MIDI input needs midi.backend jack or alsa (it is none)")
+        }
+        if config.audio.backend == .none && config.midi.backend == .alsa {
+            throw section.error(
+                "enabled",
+                "MIDI input without audio needs midi.backend jack: the ALSA sequencer has no sample clock without "
+                    + "ALSA capture (use audio.backend alsa, or JACK)")
+        }
+        return input
     }
 }
 
@@ -197,7 +261,7 @@ private final class Section {
 
     func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private func error(_ key: String, _ problem: String) -> ConfigurationError {
+    func error(_ key: String, _ problem: String) -> ConfigurationError {
         ConfigurationError(file: file, key: qualified(key), problem: problem)
     }
 

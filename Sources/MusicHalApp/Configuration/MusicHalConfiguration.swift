@@ -25,7 +25,21 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var sampleRate = 48_000.0
     }
 
-    /// MIDI output.
+    /// MIDI input: a keyboard heard directly, beside the audio input or instead of it.
+    public struct MIDIInput: Sendable, Equatable {
+        /// Hear the MIDI input.
+        public var enabled = false
+        /// Port name: `<client>:<port>` on JACK; the port of sequencer client `<client>-in` on ALSA.
+        public var port = "midi_in"
+        /// Sources connected at start: JACK port-name patterns, or ALSA sequencer addresses (`20:0`, `NAME:0`).
+        public var connect: [String] = []
+        /// Channels (1-16) listened to; empty for all.
+        public var channels: [Int] = []
+        /// Notes starting within this many milliseconds form one chord event.
+        public var chordWindowMilliseconds = 30.0
+    }
+
+    /// MIDI output (and input).
     public struct MIDI: Sendable, Equatable {
         /// Where MIDI goes.
         public enum Backend: String, Sendable, CaseIterable { case jack, alsa, none }
@@ -55,6 +69,8 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var mpeBendRange = 48
         /// Longest note MusicHal ever holds, in seconds.
         public var maximumNoteSeconds = 8.0
+        /// MIDI input through the same backend.
+        public var input = MIDIInput()
     }
 
     /// OSC control.
@@ -101,10 +117,18 @@ public struct MusicHalConfiguration: Sendable, Equatable {
         public var learning = false
         /// Model loaded at start, by name from the models directory.
         public var model: String?
+        /// Setlist file loaded at start (its first piece replaces `model`); relative to the configuration file.
+        public var setlist: String?
         /// Memory for models kept loaded for instant switching (`/hal/model/preload`), in MB.
         public var modelCacheMegabytes = 512
         /// Musical parameters.
         public var parameters = AgentParameters()
+        /// Per playing mode, what its pitches snap to (off, the current chord, or the key's scale).
+        public var snap: [ImproviserMode: SnapTarget] = Improviser.defaultSnapTargets
+        /// Length of the performance arc started with the daemon, in minutes; 0 for none.
+        public var performanceMinutes = 0.0
+        /// The arc follows the loaded model's loudness contour from training, when it has one.
+        public var learnedArc = false
     }
 
     /// Live neural tokens (models trained with `musichal train --neural`).

@@ -28,27 +28,30 @@ final class ControlCenter: Sendable {
         var mpe: Bool
         var zone: MPEZone
         var modelName: String?
+        var snapTargets: [ImproviserMode: SnapTarget] = Improviser.defaultSnapTargets
 
         var outputMode: MIDIOutputMode { mpe ? .mpe(zone) : .standard(channels: channels) }
     }
 
     private let commands: CommandQueue
     private let library: ModelLibrary
+    private let setlists: SetlistController?
     private let subscriptions: Subscriptions
     private let allowed: Mutex<[AddressRange]>
     private let desired: Mutex<DesiredState>
-    private let sender = Mutex<(@Sendable (ControlMessage, ControlPeer) -> Void)?>(nil)
-    private let bundleSender = Mutex<(@Sendable ([ControlMessage], ControlPeer) -> Void)?>(nil)
-    private let statusProvider = Mutex<(@Sendable () -> StatusSnapshot)?>(nil)
-    private let audioDownProvider = Mutex<@Sendable () -> Bool>({ false })
-    private let modelSnapshot = Mutex<(@Sendable () async -> MusicHalModel?)?>(nil)
+    private let hooks = Mutex<Hooks?>(nil)
+    /// Model loads and saves, one at a time, at most `ModelJobs.capacity` waiting: a flood of requests is refused,
+    /// not queued without bound.
+    private let modelJobs = ModelJobs(label: "musichal.model-jobs")
     private let pendingEchoes = Mutex<[String: ControlMessage]>([:])
     private let droppedSenders = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
-    private let malformedCount = Mutex<@Sendable () -> Int>({ 0 })
+    private let malformedCount = Mutex<Hooks.Count?>(nil)
 
     /// Where the count of malformed packets comes from (the OSC adapter).
-    func countMalformed(with source: @escaping @Sendable () -> Int) { malformedCount.withLock { $0 = source } }
+    func countMalformed(with source: @escaping @Sendable () -> Int) {
+        malformedCount.withLock { $0 = Hooks.Count(source) }
+    }
     private let failures = Atomic<Int>(0)
     private let statusSequence = Atomic<Int32>(0)
     private let usage = Mutex(ProcessUsage())
@@ -70,6 +73,7 @@ final class ControlCenter: Sendable {
         if fresh.midi.backend != old.midi.backend || fresh.midi.jackConnectOutputs != old.midi.jackConnectOutputs {
             restart.append("midi.backend")
         }
+        if fresh.midi.input != old.midi.input { restart.append("midi.input") }
         allowed.withLock { $0 = fresh.osc.allow.compactMap(AddressRange.init(parsing:)) }
         live.append("osc.allow")
         var batch: [EngineCommand] = []
@@ -77,6 +81,7 @@ final class ControlCenter: Sendable {
             state.mode = fresh.agent.mode
             state.parameters = fresh.agent.parameters
             state.learning = fresh.agent.learning
+            state.snapTargets = fresh.agent.snap
             if let channels = try? VoiceChannels(
                 melodyChannelNumber: fresh.midi.melodyChannel, bassChannelNumber: fresh.midi.bassChannel)
             {
@@ -90,21 +95,27 @@ final class ControlCenter: Sendable {
             }
             let outputChanged = state.mpe != (fresh.midi.mode == .mpe) || fresh.midi != old.midi
             state.mpe = fresh.midi.mode == .mpe
-            batch = [.setMode(state.mode), .setParameters(state.parameters), .setLearning(state.learning)]
+            batch = [
+                .setMode(state.mode), .setParameters(state.parameters), .setLearning(state.learning),
+                .setSnapTargets(state.snapTargets),
+            ]
             if outputChanged { batch.append(.setOutputMode(state.outputMode)) }
         }
         commands.submit(batch)
-        live += ["agent.mode", "agent.parameters", "agent.learning", "midi.channels", "midi.mode", "midi.mpe"]
+        live += [
+            "agent.mode", "agent.parameters", "agent.learning", "agent.snap", "midi.channels", "midi.mode", "midi.mpe",
+        ]
         reloadBaseline.withLock { $0 = fresh }
         return (live, restart)
     }
 
     init(
         commands: CommandQueue, library: ModelLibrary, subscriptions: Subscriptions, allowed: [AddressRange],
-        initial: DesiredState
+        initial: DesiredState, setlists: SetlistController? = nil
     ) {
         self.commands = commands
         self.library = library
+        self.setlists = setlists
         self.subscriptions = subscriptions
         self.allowed = Mutex(allowed)
         desired = Mutex(initial)
@@ -117,13 +128,11 @@ final class ControlCenter: Sendable {
         sendBundle: @escaping @Sendable ([ControlMessage], ControlPeer) -> Void,
         status: @escaping @Sendable () -> StatusSnapshot,
         audioDown: @escaping @Sendable () -> Bool,
-        modelSnapshot: @escaping @Sendable () async -> MusicHalModel?
+        modelSnapshot: @escaping @Sendable () -> MusicHalModel?
     ) {
-        audioDownProvider.withLock { $0 = audioDown }
-        sender.withLock { $0 = send }
-        bundleSender.withLock { $0 = sendBundle }
-        statusProvider.withLock { $0 = status }
-        self.modelSnapshot.withLock { $0 = modelSnapshot }
+        let connected = Hooks(
+            send: send, sendBundle: sendBundle, status: status, audioDown: audioDown, modelSnapshot: modelSnapshot)
+        hooks.withLock { $0 = connected }
     }
 
     /// Messages from senders outside the allow-list, dropped.
@@ -261,8 +270,7 @@ final class ControlCenter: Sendable {
             } catch {
                 return .failure(error.description, .badArguments)
             }
-            startModelLoad(name, use: message.address == "/hal/model/load", replyTo: peer)
-            return .reply([])
+            return startModelLoad(name, use: message.address == "/hal/model/load", replyTo: peer)
         case "/hal/model/unload":
             state.modelName = nil
             return .change([.replaceModel(name: nil, model: nil)], echo: [])
@@ -274,8 +282,7 @@ final class ControlCenter: Sendable {
             } catch {
                 return .failure(error.description, .badArguments)
             }
-            startModelSave(name, replyTo: peer)
-            return .reply([])
+            return startModelSave(name, replyTo: peer)
         case "/hal/mode":
             guard let text = arguments.first?.text else {
                 return .reply([ControlMessage(address: "/hal/mode", arguments: [.string(state.mode.rawValue)])])
@@ -295,13 +302,44 @@ final class ControlCenter: Sendable {
                 [.setLearning(state.learning)],
                 echo: [ControlMessage(address: "/hal/learn", arguments: [.int(state.learning ? 1 : 0)])])
         case "/hal/transport/start", "/hal/transport/stop":
-            if message.address.hasSuffix("start"), audioDownProvider.withLock({ $0 })() {
+            if message.address.hasSuffix("start"), hooks.withLock({ $0 })?.audioDown() == true {
                 return .failure("the audio backend is down (reconnecting); the agent cannot play", .backendDown)
             }
             state.transportRunning = message.address.hasSuffix("start")
             return .change([.setTransport(running: state.transportRunning)], echo: [])
         case "/hal/panic":
             return .change([.panic], echo: [])
+        case "/hal/chord":
+            guard let name = arguments.first?.text else {
+                let chord = hooks.withLock { $0 }?.status().harmonyChord ?? ""
+                return .reply([ControlMessage(address: "/hal/chord", arguments: [.string(chord)])])
+            }
+            let seconds = arguments.count > 1 ? arguments[1].number ?? 30 : 30
+            guard (1...3600).contains(seconds) else {
+                return .failure("\(seconds) seconds is out of range 1...3600", .badArguments)
+            }
+            do {
+                let chord = try ChordName(parsing: name)
+                return .change(
+                    [.overrideChord(chord, seconds: seconds)],
+                    echo: [ControlMessage(address: "/hal/chord", arguments: [.string(chord.description)])])
+            } catch {
+                return .failure(error.description, .badArguments)
+            }
+        case "/hal/chord/clear":
+            return .change([.clearChordOverride], echo: [])
+        case "/hal/arc/start":
+            let learned = arguments.count > 1 && (arguments[1].number ?? 0) != 0
+            return .change([.startArc(minutes: number ?? 0, learned: learned)], echo: [])
+        case "/hal/arc/stop":
+            return .change([.stopArc], echo: [])
+        case "/hal/setlist", "/hal/setlist/next", "/hal/setlist/prev", "/hal/setlist/goto", "/hal/setlist/load":
+            guard let setlists else { return .failure("setlists are not available here", .conflict) }
+            switch setlists.handle(message, from: peer, host: self) {
+            case .answer(let replies): return .reply(replies)
+            case .pending: return .reply([])
+            case .refused(let reason, let code): return .failure(reason, code)
+            }
         case "/hal/midi/channel":
             guard let melody = number else {
                 return .reply([
@@ -361,6 +399,21 @@ final class ControlCenter: Sendable {
                         arguments: [.string(text), .int(Int32(members)), .int(Int32(bend))])
                 ])
         default:
+            if message.address.hasPrefix("/hal/snap/"),
+                let mode = ImproviserMode(rawValue: String(message.address.dropFirst("/hal/snap/".count)))
+            {
+                guard let text = arguments.first?.text else {
+                    let current = state.snapTargets[mode] ?? .off
+                    return .reply([ControlMessage(address: message.address, arguments: [.string(current.rawValue)])])
+                }
+                guard let target = SnapTarget(rawValue: text) else {
+                    return .failure("unknown snapping '\(text)' (use off, chord or scale)", .badArguments)
+                }
+                state.snapTargets[mode] = target
+                return .change(
+                    [.setSnapTargets([mode: target])],
+                    echo: [ControlMessage(address: message.address, arguments: [.string(text)])])
+            }
             if message.address.hasPrefix("/hal/param/") {
                 let name = String(message.address.dropFirst("/hal/param/".count))
                 guard let value = number else {
@@ -390,17 +443,21 @@ final class ControlCenter: Sendable {
     // MARK: Replies that come later
 
     private func send(_ message: ControlMessage, to peer: ControlPeer) {
-        sender.withLock { $0 }?(message, peer)
+        hooks.withLock { $0 }?.send(message, peer)
     }
 
     /// One bundle with every status field, to `peer`.
     func statusMessages() -> [ControlMessage] {
-        var status = statusProvider.withLock { $0 }?() ?? StatusSnapshot()
+        var status = hooks.withLock { $0 }?.status() ?? StatusSnapshot()
         status.clients = subscriptions.count
         status.errors = failureCount
         status.oscReceived = received.load(ordering: .relaxed)
-        status.oscMalformed = malformedCount.withLock { $0 }()
+        status.oscMalformed = malformedCount.withLock { $0 }?.read() ?? 0
         status.oscRefusedSenders = droppedSenderCount
+        if let piece = setlists?.current {
+            status.setlistPiece = piece.index
+            status.setlistPieceName = piece.name
+        }
         let (cpu, resident) = usage.withLock { $0.sample() }
         status.cpuPercent = cpu
         status.residentMegabytes = resident
@@ -408,7 +465,7 @@ final class ControlCenter: Sendable {
     }
 
     private func sendStatus(to peer: ControlPeer) {
-        bundleSender.withLock { $0 }?(statusMessages(), peer)
+        hooks.withLock { $0 }?.sendBundle(statusMessages(), peer)
     }
 
     private func queueEchoes(_ echoes: [ControlMessage]) {
@@ -425,9 +482,9 @@ final class ControlCenter: Sendable {
         }
     }
 
-    private func startModelLoad(_ name: String, use: Bool, replyTo peer: ControlPeer) {
+    private func startModelLoad(_ name: String, use: Bool, replyTo peer: ControlPeer) -> Outcome {
         let address = use ? "/hal/model/load" : "/hal/model/preload"
-        Task.detached { [self] in
+        let accepted = modelJobs.submit { [self] in
             do {
                 let model = try library.model(named: name)
                 if use {
@@ -443,11 +500,12 @@ final class ControlCenter: Sendable {
                 send(fail(address, "\(name): \(error)", .internalError), to: peer)
             }
         }
+        return accepted ? .reply([]) : .failure(ModelJobs.busyReason, .conflict)
     }
 
-    private func startModelSave(_ name: String, replyTo peer: ControlPeer) {
-        Task.detached { [self] in
-            guard let snapshot = modelSnapshot.withLock({ $0 }), let model = await snapshot() else {
+    private func startModelSave(_ name: String, replyTo peer: ControlPeer) -> Outcome {
+        let accepted = modelJobs.submit { [self] in
+            guard let model = hooks.withLock({ $0 })?.modelSnapshot() else {
                 send(fail("/hal/model/save", "no model loaded", .conflict), to: peer)
                 return
             }
@@ -460,5 +518,53 @@ final class ControlCenter: Sendable {
                 send(fail("/hal/model/save", "\(name): \(error)", .internalError), to: peer)
             }
         }
+        return accepted ? .reply([]) : .failure(ModelJobs.busyReason, .conflict)
+    }
+}
+
+extension ControlCenter: SetlistHost {
+    func commit(_ change: (inout DesiredState) -> [EngineCommand]) {
+        // Under the lock, so the desired state and the queued batch cannot be interleaved with another change.
+        desired.withLock { state in commands.submit(change(&state)) }
+    }
+
+    func sendLater(_ message: ControlMessage, to peer: ControlPeer) { send(message, to: peer) }
+
+    func failLater(_ address: String, _ reason: String, _ code: FailureCode, to peer: ControlPeer) {
+        send(fail(address, reason, code), to: peer)
+    }
+
+    func echo(_ messages: [ControlMessage]) { queueEchoes(messages) }
+}
+
+/// The daemon's side of the control surface, set once by `ControlCenter.connect`.
+///
+/// A class on purpose: a function value kept directly in a generic container (`Mutex<(() -> T)?>`) is wrapped in
+/// a new reabstraction thunk on every `withLock` access, so each call grew a chain (measured: memory and call time
+/// rising with every status request, and a stack deep enough to crash a long gig). A class reference is not.
+private final class Hooks: Sendable {
+    let send: @Sendable (ControlMessage, ControlPeer) -> Void
+    let sendBundle: @Sendable ([ControlMessage], ControlPeer) -> Void
+    let status: @Sendable () -> StatusSnapshot
+    let audioDown: @Sendable () -> Bool
+    let modelSnapshot: @Sendable () -> MusicHalModel?
+
+    init(
+        send: @escaping @Sendable (ControlMessage, ControlPeer) -> Void,
+        sendBundle: @escaping @Sendable ([ControlMessage], ControlPeer) -> Void,
+        status: @escaping @Sendable () -> StatusSnapshot, audioDown: @escaping @Sendable () -> Bool,
+        modelSnapshot: @escaping @Sendable () -> MusicHalModel?
+    ) {
+        self.send = send
+        self.sendBundle = sendBundle
+        self.status = status
+        self.audioDown = audioDown
+        self.modelSnapshot = modelSnapshot
+    }
+
+    /// A counter read from elsewhere (the OSC adapter's malformed packets), boxed for the same reason.
+    final class Count: Sendable {
+        let read: @Sendable () -> Int
+        init(_ read: @escaping @Sendable () -> Int) { self.read = read }
     }
 }

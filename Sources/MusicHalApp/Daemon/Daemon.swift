@@ -27,6 +27,12 @@ public struct DaemonOptions: Sendable {
     public var oscPort: Int?
     /// A file to write the OSC port to once listening (for tests and scripts).
     public var portFile: String?
+    /// Performance arc length in minutes (overrides `agent.performance_minutes`).
+    public var performanceMinutes: Double?
+    /// The arc follows the model's learned loudness contour (overrides `agent.learned_arc` when true).
+    public var learnedArc = false
+    /// Setlist file to perform (overrides `agent.setlist`; relative to the working directory).
+    public var setlist: String?
 
     /// Defaults.
     public init() {}
@@ -53,16 +59,24 @@ public enum Daemon {
         if let path = options.configurationPath { configuration = try ConfigurationLoader.load(path: path) }
         if let model = options.model { configuration.agent.model = model }
         if let mode = options.mode { configuration.agent.mode = mode }
+        if let minutes = options.performanceMinutes { configuration.agent.performanceMinutes = minutes }
+        if options.learnedArc { configuration.agent.learnedArc = true }
         if let port = options.oscPort { configuration.osc.port = port }
         notifier.status("starting")
 
         // Files: create the state and models directories when missing (systemd's StateDirectory= may already have).
         let paths = ResolvedPaths(configuration: configuration.paths)
-        for directory in [paths.state, paths.models, paths.performances] {
+        let setlistPath = SetlistController.path(options: options, configuration: configuration)
+        for directory in [paths.state, paths.models, paths.performances, SetlistController.directory(paths)] {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let library = ModelLibrary(
             store: ModelDirectory(path: paths.models), budgetBytes: configuration.agent.modelCacheMegabytes << 20)
+        // A setlist is read, and its first piece's model loaded, before any device opens: a bad one stops here.
+        let setlists = SetlistController(
+            library: library, directory: SetlistController.directory(paths),
+            baseParameters: configuration.agent.parameters)
+        let opening = try setlistPath.map(setlists.prepare(path:))
 
         // Audio device: connected before the engine is built, so the stream's sample rate is known. Without a
         // server the device keeps trying in the background and the daemon starts degraded at the configured rate.
@@ -80,6 +94,7 @@ public enum Daemon {
             sampleRate: sampleRate, seed: seed, parameters: configuration.agent.parameters,
             mode: configuration.agent.mode)
         improviser.isLearning = configuration.agent.learning
+        improviser.snapTargets = configuration.agent.snap
         let channels = try VoiceChannels(
             melodyChannelNumber: configuration.midi.melodyChannel, bassChannelNumber: configuration.midi.bassChannel)
         let zone = try MPEZone(
@@ -89,9 +104,10 @@ public enum Daemon {
         let engine = ImprovisationEngine(
             listener: try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider()),
             improviser: improviser,
-            outputMode: outputMode, maximumNoteSeconds: configuration.midi.maximumNoteSeconds)
+            outputMode: outputMode, maximumNoteSeconds: configuration.midi.maximumNoteSeconds,
+            midiSettings: configuration.midi.input.listenerSettings)
         var initialModel: String?
-        if let name = configuration.agent.model {
+        if let name = configuration.agent.model, setlistPath == nil {
             do {
                 let model = try library.model(named: name)
                 _ = engine.apply(.replaceModel(name: name, model: model), at: 0)
@@ -99,6 +115,17 @@ public enum Daemon {
             } catch {
                 throw DaemonFailure(description: "cannot load model '\(name)': \(error)")
             }
+        }
+        if configuration.agent.performanceMinutes > 0 {
+            _ = engine.apply(
+                .startArc(minutes: configuration.agent.performanceMinutes, learned: configuration.agent.learnedArc),
+                at: 0)
+            logger.notice(
+                "performance arc started",
+                metadata: [
+                    "minutes": "\(configuration.agent.performanceMinutes)",
+                    "shape": "\(configuration.agent.learnedArc ? "learned" : "default")",
+                ])
         }
         let commands = CommandQueue()
         // One MIDI port per voice when configured: the bass channel goes to the second port.
@@ -145,7 +172,10 @@ public enum Daemon {
             initial: ControlCenter.DesiredState(
                 mode: configuration.agent.mode, parameters: configuration.agent.parameters,
                 learning: configuration.agent.learning, channels: channels, mpe: configuration.midi.mode == .mpe,
-                zone: zone, modelName: initialModel))
+                zone: zone, modelName: initialModel, snapTargets: configuration.agent.snap),
+            setlists: setlists)
+        // The first piece goes in place when the engine starts (the batch waits in the queue until then).
+        if let opening { setlists.begin(opening, host: control) }
         let server = try OSCServer(
             port: configuration.osc.port == 0 ? nil : configuration.osc.port,
             transport: configuration.osc.transport == .udp ? .udp : .tcp
@@ -159,7 +189,7 @@ public enum Daemon {
             sendBundle: { messages, peer in server.sendBundle(messages, to: peer) },
             status: { loop.status },
             audioDown: { device.map { $0.state != .running } ?? false },
-            modelSnapshot: { await loop.modelSnapshot() })
+            modelSnapshot: { loop.modelSnapshot() })
         logger.notice(
             "OSC listening", metadata: ["port": "\(server.port)", "transport": "\(configuration.osc.transport)"])
 
@@ -190,7 +220,8 @@ public enum Daemon {
             StatusService(
                 server: server, control: control, subscriptions: subscriptions, readiness: readiness, loop: loop,
                 recorder: recorder, sampleRate: sampleRate),
-            ReloadService(notifier: notifier, options: options, control: control, commands: commands),
+            ReloadService(
+                notifier: notifier, options: options, control: control, commands: commands, setlists: setlists),
             ComponentService(name: "shutdown announcer", readiness: nil) {
             } stop: {
                 notifier.stopping(status: "stopping")
@@ -351,6 +382,7 @@ struct ReloadService: Service, CustomStringConvertible {
     let options: DaemonOptions
     let control: ControlCenter
     let commands: CommandQueue
+    let setlists: SetlistController
     var description: String { "reload" }
 
     func run() async throws {
@@ -382,7 +414,15 @@ struct ReloadService: Service, CustomStringConvertible {
                 "configuration reloaded",
                 metadata: ["applied": "\(applied.live)", "needs restart": "\(applied.restart)"])
             let restart = applied.restart.isEmpty ? "" : "; restart to apply \(applied.restart.joined(separator: ", "))"
-            notifier.ready(status: "configuration reloaded\(restart)")
+            let setlist = setlists.reload(
+                path: SetlistController.path(options: options, configuration: fresh), base: fresh.agent.parameters,
+                host: control)
+            switch setlist {
+            case .reloaded?: logger.notice("\(setlist!)")
+            case .kept?: logger.error("\(setlist!)")
+            case nil: break
+            }
+            notifier.ready(status: "configuration reloaded\(restart)\(setlist.map { "; \($0)" } ?? "")")
         } catch {
             logger.error("configuration not reloaded, keeping the running one: \(error)")
             notifier.ready(status: "configuration NOT reloaded (\(error)); running with the previous one")

@@ -5,18 +5,18 @@ import MIDICore
 import MusicHalCore
 import RealtimeSupport
 
-/// Makes the configured real-time audio device: a JACK client (audio in and MIDI out), or ALSA capture with an
-/// optional ALSA sequencer output.
+/// Makes the configured real-time audio device: a JACK client (audio in, MIDI out, and MIDI in when enabled), or
+/// ALSA capture with an optional ALSA sequencer output and input. With `audio.backend: none` and MIDI input on JACK,
+/// the JACK client has no audio input: its clock and its MIDI ports alone drive the engine.
 enum DeviceFactory {
     static func make(configuration: MusicHalConfiguration, wake: @escaping @Sendable () -> Void) throws
         -> (any RealtimeAudioDevice)?
     {
         let audio = configuration.audio
         let midi = configuration.midi
+        let midiInput = midi.input.enabled && midi.backend != .none
         switch (audio.backend, midi.backend) {
-        case (.none, _):
-            return nil
-        case (.jack, .jack), (.jack, .none):
+        case (.none, .jack) where midiInput, (.jack, .jack), (.jack, .none):
             let bridge = RealtimeBridge(maxPeriodFrames: 8192, wakeEngine: wake)
             let outputs: [JACKPortConfiguration] =
                 midi.backend == .none
@@ -30,8 +30,12 @@ enum DeviceFactory {
             let device = try JACKDevice(
                 configuration: JACKDeviceConfiguration(
                     clientName: audio.jackClientName, serverName: audio.jackServerName,
-                    audioInputs: [JACKPortConfiguration(name: "in_1", connections: audio.jackConnectInputs)],
-                    midiOutputs: outputs, startWithoutServer: true),
+                    audioInputs: audio.backend == .none
+                        ? [] : [JACKPortConfiguration(name: "in_1", connections: audio.jackConnectInputs)],
+                    midiOutputs: outputs,
+                    midiInputs: midiInput
+                        ? [JACKPortConfiguration(name: midi.input.port, connections: midi.input.connect)] : [],
+                    startWithoutServer: true),
                 bridge: bridge)
             return device
         case (.alsa, .alsa), (.alsa, .none):
@@ -44,11 +48,22 @@ enum DeviceFactory {
                 try output.open()
                 sequencer = output
             }
+            var keyboard: ALSASequencerInput?
+            if midiInput {
+                let input = try ALSASequencerInput(
+                    configuration: ALSASequencerInputConfiguration(
+                        clientName: "\(midi.alsaClientName)-in", portName: midi.input.port,
+                        connections: midi.input.connect))
+                try input.open()
+                keyboard = input
+            }
             return try ALSACaptureDevice(
                 configuration: ALSACaptureConfiguration(
                     deviceName: audio.alsaDevice, sampleRate: Int(audio.sampleRate),
                     periodFrames: audio.alsaPeriodFrames),
-                bridge: bridge, midiOutput: sequencer)
+                bridge: bridge, midiOutput: sequencer, midiInput: keyboard)
+        case (.none, _):
+            return nil
         default:
             throw DaemonFailure(
                 description:

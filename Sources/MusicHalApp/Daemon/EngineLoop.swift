@@ -27,7 +27,7 @@ final class EngineLoop: @unchecked Sendable {
     private let heartbeatCounter = Atomic<UInt64>(0)
     private let snapshot = Mutex(StatusSnapshot())
     private let droppedMessages = Atomic<Int>(0)
-    private let snapshotRequests = Mutex<[CheckedContinuation<MusicHalModel?, Never>]>([])
+    private let snapshotRequests = Mutex<[ModelSnapshotRequest]>([])
     private let sampleRate: Double
     private let logger = Logger(label: "musichal.engine")
 
@@ -73,13 +73,15 @@ final class EngineLoop: @unchecked Sendable {
     /// MIDI messages dropped because the device's ring was full.
     var droppedMIDI: Int { droppedMessages.load(ordering: .relaxed) }
 
-    /// A copy of the model as the engine has it now (with anything learned), taken on the engine thread.
-    func modelSnapshot() async -> MusicHalModel? {
+    /// A copy of the model as the engine has it now (with anything learned), taken on the engine thread; nil
+    /// when none is loaded or the engine does not answer within `timeout` seconds. Blocks the caller (a
+    /// background job), never the engine.
+    func modelSnapshot(timeout: Double = 5) -> MusicHalModel? {
         guard running.load(ordering: .acquiring) else { return nil }
-        return await withCheckedContinuation { continuation in
-            snapshotRequests.withLock { $0.append(continuation) }
-            wake.signal()
-        }
+        let request = ModelSnapshotRequest()
+        snapshotRequests.withLock { $0.append(request) }
+        wake.signal()
+        return request.wait(timeout: timeout)
     }
 
     /// Starts the engine thread; the startup panic goes out first (a crashed predecessor may have left notes on).
@@ -103,6 +105,8 @@ final class EngineLoop: @unchecked Sendable {
     private func loop() {
         var block = AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: [])
         block.samples.reserveCapacity(4096)
+        var midi: [TimedMIDIMessage] = []
+        midi.reserveCapacity(256)
         let started = DispatchTime.now().uptimeNanoseconds
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
@@ -127,10 +131,11 @@ final class EngineLoop: @unchecked Sendable {
                         send(engine.panic(at: block.startFrame))
                     }
                     history?.append(block)
-                    let activity = engine.process(block)
+                    device.bridge.midiInput.popAll(before: block.endFrame, into: &midi)
+                    let activity = engine.process(block, midi: midi)
                     recorder?.heard(activity.events)
                     decided(activity.phrases)
-                    handToEncoder(activity.events)
+                    handToEncoder(activity.audioEvents)
                     period = FrameTime(max(1, block.frameCount))
                 }
             } else {
@@ -146,7 +151,7 @@ final class EngineLoop: @unchecked Sendable {
                 requests.removeAll()
                 return taken
             }
-            for request in requests { request.resume(returning: engine.improviser.model) }
+            for request in requests { request.fulfil(engine.improviser.model) }
             heartbeatCounter.wrappingAdd(1, ordering: .relaxed)
             let wall = DispatchTime.now().uptimeNanoseconds
             if wall - lastPublish > 50_000_000 {
@@ -158,7 +163,7 @@ final class EngineLoop: @unchecked Sendable {
         send(engine.panic(at: engine.currentFrame))
         device?.engineCaughtUp(through: .max)
         publish()
-        for request in snapshotRequests.withLock({ $0 }) { request.resume(returning: nil) }
+        for request in snapshotRequests.withLock({ $0 }) { request.fulfil(nil) }
         finished.signal()
     }
 
@@ -222,6 +227,7 @@ final class EngineLoop: @unchecked Sendable {
             status.inputLevelDB = engine.inputLevelDB
             status.onsetRate = engine.onsetRate(at: frame)
             status.inputPitch = engine.currentInputPitch ?? -1
+            status.midiInputEvents = engine.midiEventCount
             status.oracleStates = improviser.model?.oracle.stateCount ?? 0
             status.oraclePosition = improviser.trackedState ?? -1
             status.activeNotes = engine.activeNoteCount
@@ -231,6 +237,13 @@ final class EngineLoop: @unchecked Sendable {
             status.encoder = health.word
             status.encoderDetail = health.detail
             status.encoderTokens = neural?.counters.encoded ?? 0
+            status.harmonyKey = improviser.harmony.keyName ?? ""
+            status.harmonyChord = improviser.harmony.chordName ?? ""
+            status.chordOverrideSeconds =
+                improviser.harmony.overrideEnd.map { Double($0 - min($0, frame)) / sampleRate } ?? 0
+            let arc = improviser.arc?.state(at: frame)
+            status.arcPhase = arc?.phase.rawValue ?? "off"
+            status.arcProgress = arc?.progress ?? 0
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)
@@ -252,5 +265,23 @@ final class EngineLoop: @unchecked Sendable {
                     : (engine.modelName == nil || improviser.activeMode == .listen
                         ? "listening" : "playing"))
         }
+    }
+}
+
+/// One request for the engine's model: the engine thread fulfils it between blocks; the asking job waits.
+final class ModelSnapshotRequest: Sendable {
+    private let result = Mutex<MusicHalModel?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Called once by the engine thread.
+    func fulfil(_ model: MusicHalModel?) {
+        result.withLock { $0 = model }
+        done.signal()
+    }
+
+    /// The model, or nil after `timeout` seconds.
+    func wait(timeout: Double) -> MusicHalModel? {
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return result.withLock { $0 }
     }
 }

@@ -21,6 +21,16 @@ public enum AnalyzeTool {
         public var audioSeconds: Double
         /// Wall-clock seconds the listener took.
         public var analysisSeconds: Double
+        /// CPU seconds the listener's thread used: on a shared machine this leaves out the time other
+        /// processes held the core.
+        public var analysisCPUSeconds: Double
+    }
+
+    /// CPU time of the calling thread in seconds.
+    private static func threadCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Analyses `path` at `sampleRate` and writes one line per event through `write`.
@@ -38,6 +48,7 @@ public enum AnalyzeTool {
         outputs.reserveCapacity(1024)
         let blockFrames = 256
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = threadCPUSeconds()
         samples.withUnsafeBufferPointer { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -49,13 +60,15 @@ public enum AnalyzeTool {
         }
         listener.finish(into: &outputs)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpuElapsed = threadCPUSeconds() - cpuStart
 
         if format == .csv { write(csvHeader) }
         for output in outputs {
             guard case .event(let event) = output else { continue }
             write(format == .jsonl ? jsonLine(event, sampleRate: sampleRate) : csvLine(event, sampleRate: sampleRate))
         }
-        return Timing(audioSeconds: Double(samples.count) / sampleRate, analysisSeconds: elapsed)
+        return Timing(
+            audioSeconds: Double(samples.count) / sampleRate, analysisSeconds: elapsed, analysisCPUSeconds: cpuElapsed)
     }
 
     private static func number(_ value: Double) -> String {

@@ -54,8 +54,8 @@ public enum ModelPicture {
         svg += "<g id=\"suffix-links\" fill=\"none\" stroke=\"#3465a4\">\n"
         let maxLRS = max(1, oracle.maxLRS)
         for state in 1..<oracle.stateCount {
-            let target = oracle.suffixLinks[state]
-            let context = oracle.lrs[state]
+            let target = oracle.suffixLink(of: state)
+            let context = oracle.lrs(of: state)
             guard target > 0, context >= minimumArcContext else { continue }
             let from = x(seconds(events[target - 1].onsetFrame))
             let to = x(seconds(events[state - 1].onsetFrame))
@@ -83,9 +83,9 @@ public enum ModelPicture {
             for note in event.pitches where (lowest...highest).contains(note) {
                 svg +=
                     "<rect class=\"note\" x=\"\(format(x0))\" y=\"\(format(y(note)))\" width=\"\(format(w))\" "
-                    + "height=\"\(format(noteHeight - 1))\" fill=\"\(colour(oracle.labels[index + 1]))\">"
+                    + "height=\"\(format(noteHeight - 1))\" fill=\"\(colour(oracle.label(of: index + 1)))\">"
                     + "<title>\(PitchMath.noteName(note)) at \(format(seconds(event.onsetFrame))) s, state "
-                    + "\(index + 1), symbol \(oracle.labels[index + 1])</title></rect>\n"
+                    + "\(index + 1), symbol \(oracle.label(of: index + 1))</title></rect>\n"
             }
         }
         svg += "</g>\n"
@@ -93,7 +93,7 @@ public enum ModelPicture {
         // LRS curve beneath.
         let points = (1..<oracle.stateCount).map { state in
             "\(format(x(seconds(events[state - 1].onsetFrame)))),"
-                + "\(format(lrsTop + lrsHeight - Double(oracle.lrs[state]) / Double(maxLRS) * lrsHeight))"
+                + "\(format(lrsTop + lrsHeight - Double(oracle.lrs(of: state)) / Double(maxLRS) * lrsHeight))"
         }
         svg += """
             <g id="lrs-curve">

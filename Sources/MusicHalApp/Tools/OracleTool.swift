@@ -31,8 +31,10 @@ public enum OracleTool {
     private struct SymbolsFile: Decodable { let symbols: [Int] }
 
     /// Builds the oracle and returns the JSON text. With `timing`, also measures the build and each
-    /// insertion (for benchmarks) and adds `build_seconds` and insertion percentiles in microseconds.
-    public static func run(_ input: Input, timing: Bool = false) throws -> String {
+    /// insertion (for benchmarks) and adds `build_seconds` (wall clock, the median of `repeats` builds after the
+    /// first), `build_cpu_seconds` (the same builds' thread CPU time), `build_first_seconds`,
+    /// `build_first_cpu_seconds`, `build_times` and insertion percentiles in microseconds.
+    public static func run(_ input: Input, timing: Bool = false, repeats: Int = 1) throws -> String {
         switch input {
         case .symbols(let path):
             let symbols: [Int] = try decode(SymbolsFile.self, path: path).symbols
@@ -67,12 +69,15 @@ public enum OracleTool {
                 throw Failure(
                     description: "\(path): frame \(bad) has \(frames[bad].count) values, frame 0 has \(dimension)")
             }
-            // A build is timed like vmo's `build_oracle`: create the oracle and add every frame, nothing else.
-            func build() throws -> (oracle: VariableMarkovOracle, seconds: Double) {
+            // A build is timed like vmo's `build_oracle`: create the oracle and add every frame, nothing else. The
+            // thread's CPU time leaves out the time the thread waits for a core on a shared machine.
+            func build() throws -> (oracle: VariableMarkovOracle, seconds: Double, cpuSeconds: Double) {
+                let cpuStart = threadCPUSeconds()
                 let start = DispatchTime.now()
                 var oracle = try VariableMarkovOracle(dimension: dimension, threshold: chosen)
                 try oracle.append(contentsOf: frames)
-                return (oracle, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+                return (oracle, seconds, threadCPUSeconds() - cpuStart)
             }
             // The process's first build pays one-time costs (fresh pages, cold code and caches, runtime metadata).
             let first = try build()
@@ -82,24 +87,30 @@ public enum OracleTool {
             if timing {
                 // Insertion latencies come from a separate build, so that reading the clock around every frame
                 // does not inflate the build time.
-                var timed = try VariableMarkovOracle(dimension: dimension, threshold: chosen)
-                timed.reserveCapacity(frames.count)
-                insertions.reserveCapacity(frames.count)
-                for frame in frames {
-                    let before = DispatchTime.now().uptimeNanoseconds
-                    try timed.append(frame)
-                    insertions.append(Double(DispatchTime.now().uptimeNanoseconds - before) / 1e3)
+                insertions = try insertionMicroseconds(frames, dimension: dimension, threshold: chosen) {
+                    (timed: VariableMarkovOracle) throws in
+                    guard timed == first.oracle else {
+                        throw Failure(description: "\(path): frame-by-frame and batch construction differ")
+                    }
                 }
-                guard timed == oracle else {
-                    throw Failure(description: "\(path): frame-by-frame and batch construction differ")
-                }
-                // vmo is timed by repeated builds inside one warm Python process; time a build in the same steady
-                // state here, and report the first one too.
+                // vmo is timed by repeated builds in one warm Python process, each oracle replacing the previous one
+                // once built; time builds the same way here (median), and report the first one too.
                 fields.append(("build_first_seconds", "\(seconds)"))
-                (oracle, seconds) = try build()
-                guard oracle == first.oracle else {
-                    throw Failure(description: "\(path): two batch constructions differ")
+                fields.append(("build_first_cpu_seconds", "\(first.cpuSeconds)"))
+                var times: [Double] = []
+                var cpuTimes: [Double] = []
+                for _ in 0..<max(1, repeats) {
+                    let next = try build()
+                    guard next.oracle == first.oracle else {
+                        throw Failure(description: "\(path): two batch constructions differ")
+                    }
+                    times.append(next.seconds)
+                    cpuTimes.append(next.cpuSeconds)
+                    oracle = next.oracle
                 }
+                fields.append(("build_times", list(times.map { "\($0)" })))
+                fields.append(("build_cpu_seconds", "\(cpuTimes.sorted()[cpuTimes.count / 2])"))
+                seconds = times.sorted()[times.count / 2]
             }
             fields += structureFields(oracle, symbols: oracle.labels.map { $0 < 0 ? nil : $0 })
             if timing {
@@ -115,6 +126,31 @@ public enum OracleTool {
             }
             return object(fields)
         }
+    }
+
+    /// Builds an oracle from `frames` one frame at a time, timing every insertion (microseconds); `check` sees the
+    /// result.
+    private static func insertionMicroseconds(
+        _ frames: [[Double]], dimension: Int, threshold: Double, check: (VariableMarkovOracle) throws -> Void
+    ) throws -> [Double] {
+        var timed = try VariableMarkovOracle(dimension: dimension, threshold: threshold)
+        timed.reserveCapacity(frames.count)
+        var insertions: [Double] = []
+        insertions.reserveCapacity(frames.count)
+        for frame in frames {
+            let before = DispatchTime.now().uptimeNanoseconds
+            try timed.append(frame)
+            insertions.append(Double(DispatchTime.now().uptimeNanoseconds - before) / 1e3)
+        }
+        try check(timed)
+        return insertions
+    }
+
+    /// CPU time of the calling thread, in seconds.
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
