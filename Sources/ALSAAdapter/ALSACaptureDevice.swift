@@ -96,6 +96,7 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
                 "rate": "\(capture.sampleRate)", "period": "\(capture.periodFrames)",
             ])
         let box = CaptureBox(capture)
+        bridge.counters.countStreamStart()
         control.withLock {
             $0.state = .running
             $0.format = capture.format
@@ -151,6 +152,7 @@ public final class ALSACaptureDevice: RealtimeAudioDevice, Sendable {
                     let reopened = try PCMCapture(configuration)
                     capture = reopened
                     sampleRateBits.store(reopened.sampleRate.bitPattern, ordering: .relaxed)
+                    bridge.counters.countStreamStart()
                     control.withLock { $0.state = .running }
                     logger.info("ALSA capture device reopened", metadata: ["device": "\(configuration.deviceName)"])
                     delay = nanoseconds(configuration.reopenInitialDelay)

@@ -4,6 +4,8 @@
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static inline jack_client_t *musichal_jack_client_open(const char *name, const char *server_name,
                                                         jack_status_t *status) {
@@ -12,3 +14,6 @@ static inline jack_client_t *musichal_jack_client_open(const char *name, const c
     }
     return jack_client_open(name, JackNoStartServer, status);
 }
+
+// The calling thread's kernel id (gettid is not visible to Swift; syscall is variadic).
+static inline int musichal_thread_id(void) { return (int)syscall(SYS_gettid); }

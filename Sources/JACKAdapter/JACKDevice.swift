@@ -33,6 +33,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
     private let control = Mutex(Control())
     private let stopRequested = Atomic<Bool>(false)
     private let sampleRateBits = Atomic<UInt64>(0)
+    private let handOff = FreewheelHandOff()
 
     /// Creates a device; checks the configuration (names, connection patterns) but connects nothing yet.
     public init(
@@ -54,8 +55,23 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
     /// Frames processed so far on the stream clock (the first frame of the next cycle).
     public var streamFrame: FrameTime { clock.nextFrame.load(ordering: .relaxed) }
 
-    /// MIDI messages discarded because no MIDI port exists or a port's JACK buffer was full.
+    /// MIDI messages discarded because no MIDI port exists, a port's JACK buffer was full, or they were due before
+    /// the stream restarted (meant for a server that went away).
     public var droppedMIDIMessages: UInt64 { clock.droppedMIDIMessages.load(ordering: .relaxed) }
+
+    /// True while the server freewheels; the process callback then keeps in step with the engine (see
+    /// `engineCaughtUp(through:)`).
+    public var isFreewheeling: Bool {
+        control.withLock { $0.session?.freewheeling.load(ordering: .relaxed) ?? false }
+    }
+
+    /// Freewheel cycles that gave up waiting for the engine (it took longer than half a second).
+    public var freewheelStalls: UInt64 { handOff.stalls.load(ordering: .relaxed) }
+
+    /// The engine has processed every input block through `frame` and pushed every MIDI message due in the
+    /// period after it (`FrameTime.max`: it stopped). While the server freewheels, each cycle waits for this
+    /// before writing its MIDI; in real time nothing waits for it.
+    public func engineCaughtUp(through frame: FrameTime) { handOff.engineConsumed(through: frame) }
 
     /// Full names of the client's ports while connected (inputs, then MIDI outputs), e.g. `musichal:in_1`.
     public var portNames: (audioInputs: [String], midiOutputs: [String]) {
@@ -95,6 +111,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 $0.state = .running
             }
             if !applyConnections(session, firstTime: true) { session.portsAppeared.store(true, ordering: .releasing) }
+            session.openInput()
             logger.info(
                 "JACK client active",
                 metadata: [
@@ -143,7 +160,8 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
 
     private func openSession() throws(JACKError) -> JACKSession {
         let session = try JACKSession(
-            configuration: configuration, bridge: bridge, clock: clock, supervisorSignal: supervisorSignal)
+            configuration: configuration, bridge: bridge, clock: clock, supervisorSignal: supervisorSignal,
+            handOff: handOff)
         let previousRate = sampleRate
         sampleRateBits.store(session.sampleRate.bitPattern, ordering: .relaxed)
         if previousRate != 0 && previousRate != session.sampleRate {
@@ -194,7 +212,6 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 forwardLibjackMessages(quiet: false)
                 if session.lost.load(ordering: .acquiring) {
                     let reason = session.lostReason
-                    jack_client_close(session.client)
                     control.withLock {
                         $0.session = nil
                         $0.state = .reconnecting(reason)
@@ -202,6 +219,8 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                     logger.warning(
                         "JACK server went away; reconnecting",
                         metadata: ["server": "\(configuration.serverDisplayName)", "reason": "\(reason)"])
+                    // Stopping meanwhile: leave the dead client to the process's exit rather than risk the hang.
+                    guard closeLostSession(session) else { return }
                     forwardLibjackMessages(quiet: true)
                     delay = initialDelay
                     lostAt = monotonicNanoseconds()
@@ -237,6 +256,7 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
                 if !applyConnections(session, firstTime: true) {
                     session.portsAppeared.store(true, ordering: .releasing)
                 }
+                session.openInput()
                 let seconds = Double(monotonicNanoseconds() - lostAt) / 1e9
                 logger.info(
                     "JACK client active again",
@@ -252,6 +272,26 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
             }
             forwardLibjackMessages(quiet: true)
         }
+    }
+
+    /// Closes a client whose server went away, once libjack's notification thread has ended (at most 2 s
+    /// later); false when `stop()` came first, leaving it open. `jack_client_close` cancels that thread, and
+    /// cancelled while it handles another client's arrival or departure (other clients leave as the server shuts
+    /// down) it dies holding libjack's global synchronization lock: the close, and every later client open,
+    /// would then wait for ever. Seen once in 20 to 100 SIGTERMs to jackd while other clients quit with it.
+    private func closeLostSession(_ session: JACKSession) -> Bool {
+        let start = monotonicNanoseconds()
+        let deadline = start + 2_000_000_000
+        while !session.notificationThreadEnded && monotonicNanoseconds() < deadline {
+            if stopRequested.load(ordering: .relaxed) { return false }
+            sleepNanoseconds(5_000_000)
+        }
+        if !session.notificationThreadEnded {
+            logger.warning("libjack's notification thread still runs 2 s after the server went away; closing anyway")
+        }
+        logger.debug("closing the lost client after waiting \((monotonicNanoseconds() - start) / 1_000_000) ms")
+        jack_client_close(session.client)
+        return true
     }
 
     /// Connects every port that a configured pattern matches (existing connections are kept). Returns false

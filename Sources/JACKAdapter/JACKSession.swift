@@ -12,7 +12,7 @@ final class StreamClock: Sendable {
     let lastCycleNanoseconds = Atomic<UInt64>(0)
     /// Length of the most recent cycle.
     let lastCycleFrames = Atomic<UInt32>(0)
-    /// MIDI messages discarded: no MIDI port, or a full JACK MIDI buffer.
+    /// MIDI messages discarded: no MIDI port, a full JACK MIDI buffer, or due before the stream restarted.
     let droppedMIDIMessages = Atomic<UInt64>(0)
 }
 
@@ -53,16 +53,33 @@ final class JACKSession: @unchecked Sendable {
     private let wakeEngine: @Sendable () -> Void
     private let clock: StreamClock
     private let supervisorSignal: WakeSignal
+    private let handOff: FreewheelHandOff
+    /// Process thread only: end of the last input block pushed to the engine.
+    private var pushedThrough: UInt64 = 0
+    /// Process thread only: the stream clock at this session's first cycle (nil before it). Messages due earlier
+    /// were meant for a server that went away; the engine's panic for the new stream is due at or after it.
+    private var streamStartFrame: UInt64?
+    /// Process thread only: a freewheel wait ran out; skip waiting until the engine has caught up.
+    private var engineStalled = false
 
     /// Set by `stop()`: the next cycles send every queued message, later ones at the cycle's last frame.
     let flushAll = Atomic<Bool>(false)
     /// Set by `stop()` after the last drained cycle: `jack_deactivate` disconnects the ports and may still run a
     /// cycle, whose silent input must not reach the engine.
     let inputClosed = Atomic<Bool>(false)
+    /// Set by `openInput()` once the connections are applied; until then cycles push no input.
+    private let inputOpen = Atomic<Bool>(false)
     /// Set by the shutdown callback when the server went away.
     let lost = Atomic<Bool>(false)
     /// Set when ports appeared on the server, so the supervisor re-applies the connection patterns.
     let portsAppeared = Atomic<Bool>(false)
+    /// Kernel id of libjack's notification thread (0 until known), which delivers every callback but the process
+    /// callback. Recorded by the thread-init callback, which libjack runs on the process thread as it starts and
+    /// on the notification thread as the client activates.
+    private let notificationThreadID = Atomic<Int32>(0)
+    /// Set while the server freewheels (by the freewheel callback, on JACK's notification thread). A server
+    /// that was already freewheeling when the client joined is not noticed until it toggles.
+    let freewheeling = Atomic<Bool>(false)
     private let lostReasonText: UnsafeMutablePointer<CChar>
     private static let reasonBytes = 256
 
@@ -70,7 +87,7 @@ final class JACKSession: @unchecked Sendable {
     /// starts the callbacks.
     init(
         configuration: JACKDeviceConfiguration, bridge: RealtimeBridge, clock: StreamClock,
-        supervisorSignal: WakeSignal
+        supervisorSignal: WakeSignal, handOff: FreewheelHandOff
     ) throws(JACKError) {
         _ = jackMessagePrintersInstalled
         var status = jack_status_t(rawValue: 0)
@@ -144,6 +161,7 @@ final class JACKSession: @unchecked Sendable {
         wakeEngine = bridge.wakeEngine
         self.clock = clock
         self.supervisorSignal = supervisorSignal
+        self.handOff = handOff
 
         do throws(JACKError) {
             try installCallbacks()
@@ -154,6 +172,21 @@ final class JACKSession: @unchecked Sendable {
             jack_client_close(client)
             throw error
         }
+    }
+
+    /// Starts pushing input blocks from the next cycle on, as a new stream (`RealtimeCounters.streamStarts`).
+    /// Called once the connections are applied: the engine answers a new stream with a panic, which must reach the
+    /// synth the configuration connects (it may have outlived the previous server with notes still down).
+    func openInput() {
+        counters.countStreamStart()
+        inputOpen.store(true, ordering: .releasing)
+    }
+
+    /// True once libjack's notification thread has ended, or when it was never seen. After the server went away
+    /// it ends as soon as it reads the end of the server's socket, having handled every notification before it.
+    var notificationThreadEnded: Bool {
+        let id = notificationThreadID.load(ordering: .acquiring)
+        return id == 0 || access("/proc/self/task/\(id)", F_OK) != 0
     }
 
     /// Starts the callbacks; closes the client and throws when the server refuses.
@@ -207,6 +240,22 @@ final class JACKSession: @unchecked Sendable {
                 session.supervisorSignal.signal()
             }, context)
         if registration != 0 { failures.append("port registration") }
+        let freewheel = jack_set_freewheel_callback(
+            client,
+            { starting, context in
+                Unmanaged<JACKSession>.fromOpaque(context!).takeUnretainedValue().freewheeling.store(
+                    starting != 0, ordering: .relaxed)
+            }, context)
+        if freewheel != 0 { failures.append("freewheel") }
+        let threadInit = jack_set_thread_init_callback(
+            client,
+            { context in
+                let session = Unmanaged<JACKSession>.fromOpaque(context!).takeUnretainedValue()
+                if pthread_equal(pthread_self(), jack_client_thread_id(session.client)) == 0 {
+                    session.notificationThreadID.store(musichal_thread_id(), ordering: .releasing)
+                }
+            }, context)
+        if threadInit != 0 { failures.append("thread init") }
         // May run on the process thread as the server disappears: it only copies, stores and posts.
         jack_on_info_shutdown(
             client,
@@ -257,7 +306,8 @@ final class JACKSession: @unchecked Sendable {
         }
 
         // MIDI input first: when the engine pops this cycle's block, the cycle's MIDI is already in its ring.
-        let pushInput = !warmUp && !inputClosed.load(ordering: .relaxed)
+        let pushInput = !warmUp && inputOpen.load(ordering: .acquiring) && !inputClosed.load(ordering: .relaxed)
+        let pushedBefore = pushedThrough
         if warmUp {
             // Instantiates the decoder's code path before the first real cycle.
             _ = MIDIMessage(wire: UnsafeBufferPointer(start: UnsafePointer(warmUpBytes), count: 3))
@@ -272,21 +322,26 @@ final class JACKSession: @unchecked Sendable {
             mixInputs(from: offset, count: count)
             if pushInput {
                 let block = UnsafeBufferPointer(start: UnsafePointer(mix), count: count)
-                if !input.push(startFrame: cycleStart &+ UInt64(offset), samples: block) {
+                if input.push(startFrame: cycleStart &+ UInt64(offset), samples: block) {
+                    pushedThrough = cycleStart &+ UInt64(offset + count)
+                } else {
                     counters.countDroppedInputBlock()
                 }
             }
             offset += count
         }
         if pushInput && frames > 0 { wakeEngine() }
+        if !warmUp && freewheeling.load(ordering: .relaxed) { waitForEngineWhileFreewheeling(through: pushedBefore) }
 
         // Output: every message due before the cycle's end, at its frame offset (late ones at offset 0).
         let flushing = flushAll.load(ordering: .relaxed)
         if warmUp { writeBytes(of: warmUpMessage, to: warmUpBytes) }
+        if !warmUp && streamStartFrame == nil { streamStartFrame = cycleStart }
+        let staleBefore = streamStartFrame ?? 0
         while let message = output.peek() {
             if warmUp || (message.frame >= cycleEnd && !flushing) { break }
             _ = output.pop()
-            guard midiCount > 0, frames > 0 else {
+            guard midiCount > 0, frames > 0, message.frame >= staleBefore else {
                 clock.droppedMIDIMessages.wrappingAdd(1, ordering: .relaxed)
                 continue
             }
@@ -318,6 +373,21 @@ final class JACKSession: @unchecked Sendable {
         clock.lastCycleNanoseconds.store(cycleNanoseconds, ordering: .relaxed)
         clock.lastCycleFrames.store(frameCount, ordering: .relaxed)
         clock.nextFrame.store(cycleEnd, ordering: .relaxed)
+    }
+
+    /// Freewheel only: waits until the engine has consumed every block pushed before this cycle, so the output
+    /// ring holds all of this cycle's MIDI (see `FreewheelHandOff`). This cycle's block was pushed first, so the
+    /// engine may already work on it meanwhile.
+    private func waitForEngineWhileFreewheeling(through frame: UInt64) {
+        if engineStalled {
+            engineStalled = !handOff.engineHasConsumed(through: frame)
+            return
+        }
+        // JACK runs this thread without real-time priority while freewheeling: blocking is allowed here, and only
+        // here, so the wait is outside the real-time scope that RealtimeSanitizer checks.
+        rt_scope_end()
+        engineStalled = !handOff.waitForEngine(through: frame)
+        rt_scope_begin()
     }
 
     /// Decodes every channel message on the MIDI inputs into the bridge's MIDI input ring, stamped with its frame

@@ -8,6 +8,7 @@ public final class RealtimeCounters: Sendable {
     private let xrunsValue = Atomic<UInt64>(0)
     private let lateMessagesValue = Atomic<UInt64>(0)
     private let droppedInputBlocksValue = Atomic<UInt64>(0)
+    private let streamStartsValue = Atomic<UInt64>(0)
     private let droppedMIDIInputValue = Atomic<UInt64>(0)
     private let dspLoadBits = Atomic<UInt32>(0)
 
@@ -22,6 +23,10 @@ public final class RealtimeCounters: Sendable {
     public var lateMessages: UInt64 { lateMessagesValue.load(ordering: .relaxed) }
     /// Input blocks dropped because the engine's ring was full.
     public var droppedInputBlocks: UInt64 { droppedInputBlocksValue.load(ordering: .relaxed) }
+    /// Streams the device started: its first connection and every reconnect. Counted before the stream's first
+    /// input block is pushed, so an engine that reads it after popping a block knows whether the block belongs to
+    /// a stream it has not seen yet (and answers with a panic before playing anything into it).
+    public var streamStarts: UInt64 { streamStartsValue.load(ordering: .acquiring) }
     /// MIDI input messages dropped because the engine's MIDI input ring was full.
     public var droppedMIDIInput: UInt64 { droppedMIDIInputValue.load(ordering: .relaxed) }
     /// Most recent DSP load in percent as the server reports it.
@@ -35,6 +40,8 @@ public final class RealtimeCounters: Sendable {
     public func countLateMessage() { lateMessagesValue.wrappingAdd(1, ordering: .relaxed) }
     /// Counts a dropped input block (real-time safe).
     public func countDroppedInputBlock() { droppedInputBlocksValue.wrappingAdd(1, ordering: .relaxed) }
+    /// Counts a stream start; call before pushing the stream's first input block.
+    public func countStreamStart() { streamStartsValue.wrappingAdd(1, ordering: .releasing) }
     /// Counts a dropped MIDI input message (real-time safe).
     public func countDroppedMIDIInput() { droppedMIDIInputValue.wrappingAdd(1, ordering: .relaxed) }
     /// Stores the DSP load (real-time safe).
@@ -100,4 +107,13 @@ public protocol RealtimeAudioDevice: AnyObject, Sendable {
     func start() throws
     /// Lets pending MIDI drain for one cycle, then stops the callbacks and disconnects.
     func stop()
+    /// Tells the device that the engine has processed every input block through `frame` and pushed every MIDI
+    /// message due in the period after it; `FrameTime.max` when the engine stops. A device rendering faster than
+    /// real time (JACK freewheel) waits for this before writing a cycle's MIDI; others ignore it.
+    func engineCaughtUp(through frame: FrameTime)
+}
+
+extension RealtimeAudioDevice {
+    /// Real-time devices never wait for the engine.
+    public func engineCaughtUp(through frame: FrameTime) {}
 }

@@ -70,9 +70,13 @@ final class DaemonHarness: @unchecked Sendable {
     let notify: NotifyListener
     let port: Int
     let configPath: String
-    private let errorPipe: Pipe
+    /// What the daemon logged so far: read as it comes, so a long run never blocks on a full pipe.
+    private let errorLog = PipeCollector()
 
-    init(configuration: String = "audio: {backend: none}\nmidi: {backend: none}\n", arguments: [String] = []) throws {
+    init(
+        configuration: String = "audio: {backend: none}\nmidi: {backend: none}\n", arguments: [String] = [],
+        watchdogMicroseconds: Int = 400_000
+    ) throws {
         runner = try CommandRunner()
         notify = try NotifyListener(directory: runner.home)
         configPath = runner.home.appendingPathComponent("musichal.yaml").path
@@ -80,9 +84,9 @@ final class DaemonHarness: @unchecked Sendable {
         let portFile = runner.home.appendingPathComponent("port").path
         let (process, _, error) = try runner.start(
             ["run", "--config", configPath, "--osc-port", "0", "--port-file", portFile] + arguments,
-            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMicroseconds)])
         self.process = process
-        errorPipe = error
+        errorLog.collect(error)
         let deadline = Date().addingTimeInterval(20)
         var port = 0
         while Date() < deadline {
@@ -126,8 +130,11 @@ final class DaemonHarness: @unchecked Sendable {
         return (process.terminationStatus, Date().timeIntervalSince(start))
     }
 
-    /// Standard error so far (only after exit).
-    var standardError: String { String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    /// Standard error so far (all of it once the daemon exited).
+    var standardError: String {
+        if !process.isRunning { errorLog.waitForEnd(timeout: 2) }
+        return errorLog.text
+    }
 
     func cleanUp() {
         if process.isRunning {
@@ -137,4 +144,28 @@ final class DaemonHarness: @unchecked Sendable {
         notify.close()
         runner.cleanUp()
     }
+}
+
+/// Reads a pipe on its own thread until it closes, keeping everything.
+final class PipeCollector: @unchecked Sendable {
+    // @unchecked: `data` is guarded by `lock`.
+    private let lock = NSLock()
+    private var data = Data()
+    private let ended = DispatchSemaphore(value: 0)
+
+    func collect(_ pipe: Pipe) {
+        Thread { [self] in
+            while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+                lock.withLock { data.append(chunk) }
+            }
+            ended.signal()
+        }.start()
+    }
+
+    /// Waits until the pipe closed (the writer exited).
+    func waitForEnd(timeout: Double) {
+        if ended.wait(timeout: .now() + timeout) == .success { ended.signal() }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }

@@ -101,7 +101,8 @@ struct DaemonTests {
         #expect(sequences >= 6 && sequences <= 12, "\(sequences) status bundles in 2.2 s")
         for field in [
             "/hal/status/state", "/hal/status/mode", "/hal/status/model", "/hal/status/oracle/states",
-            "/hal/status/audio/xruns", "/hal/status/rss_mb", "/hal/status/clients",
+            "/hal/status/audio/xruns", "/hal/status/audio/dropped_blocks", "/hal/status/audio/late_midi",
+            "/hal/status/rss_mb", "/hal/status/clients",
         ] {
             #expect(text.contains(field), "missing \(field)")
         }

@@ -172,6 +172,8 @@ public enum ControlAddressTable {
         ("/hal/status/audio/state", "s", "audio connection: none, running, or reconnecting: reason"),
         ("/hal/status/audio/xruns", "i", "xruns since start"),
         ("/hal/status/audio/dsp_load", "f", "DSP load, percent"),
+        ("/hal/status/audio/dropped_blocks", "i", "input blocks lost because the engine fell behind"),
+        ("/hal/status/audio/late_midi", "i", "MIDI messages that left after their frame"),
         ("/hal/status/latency_ms", "f", "onset-to-answer scheduling latency, ms"),
         ("/hal/status/encoder", "s", "neural encoder: off, ok or degraded"),
         ("/hal/status/encoder/detail", "s", "why the encoder is off or degraded, empty when ok"),

@@ -28,6 +28,10 @@ public struct StatusSnapshot: Sendable, Equatable {
     public var xruns: UInt64 = 0
     /// DSP load in percent.
     public var dspLoad = 0.0
+    /// Input blocks lost since start because the engine fell behind the audio.
+    public var droppedInputBlocks: UInt64 = 0
+    /// MIDI messages that left after their frame since start.
+    public var lateMIDIMessages: UInt64 = 0
     /// Latency from the engine receiving an onset's block to scheduling its answer, in milliseconds.
     public var latencyMilliseconds = 0.0
     /// Neural encoder state: off, ok or degraded.
@@ -99,6 +103,10 @@ public struct StatusSnapshot: Sendable, Equatable {
             ControlMessage(address: "/hal/status/audio/state", arguments: [.string(audio)]),
             ControlMessage(address: "/hal/status/audio/xruns", arguments: [.int(Int32(clamping: xruns))]),
             ControlMessage(address: "/hal/status/audio/dsp_load", arguments: [.float(Float(dspLoad))]),
+            ControlMessage(
+                address: "/hal/status/audio/dropped_blocks", arguments: [.int(Int32(clamping: droppedInputBlocks))]),
+            ControlMessage(
+                address: "/hal/status/audio/late_midi", arguments: [.int(Int32(clamping: lateMIDIMessages))]),
             ControlMessage(address: "/hal/status/latency_ms", arguments: [.float(Float(latencyMilliseconds))]),
             ControlMessage(address: "/hal/status/encoder", arguments: [.string(encoder)]),
             ControlMessage(address: "/hal/status/encoder/detail", arguments: [.string(encoderDetail)]),

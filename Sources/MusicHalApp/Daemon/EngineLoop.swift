@@ -110,19 +110,10 @@ final class EngineLoop: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         send(engine.start(at: 0))
         var lastPublish: UInt64 = 0
-        var wasRunning = true
+        var streamStarts = device?.bridge.counters.streamStarts ?? 0
         while running.load(ordering: .acquiring) {
             wake.wait(milliseconds: 10)
             let now = engine.currentFrame
-            // After the output reconnects, flush: the synth may have kept notes the old connection began.
-            if let device {
-                let isRunning = device.state == .running
-                if isRunning && !wasRunning {
-                    logger.notice("audio device back: sending a panic")
-                    send(engine.panic(at: now))
-                }
-                wasRunning = isRunning
-            }
             for batch in commands.drain() {
                 for command in batch { send(engine.apply(command, at: now)) }
             }
@@ -131,6 +122,14 @@ final class EngineLoop: @unchecked Sendable {
             var period: FrameTime = 256
             if let device {
                 while device.bridge.input.pop(into: &block) {
+                    // The first block of a new stream (the device reconnected): flush before anything else goes
+                    // out. The synth may have kept notes the old connection began, and notes scheduled for the
+                    // outage must not come out in a burst.
+                    if device.bridge.counters.streamStarts != streamStarts {
+                        streamStarts = device.bridge.counters.streamStarts
+                        logger.notice("audio stream restarted: sending a panic")
+                        send(engine.panic(at: block.startFrame))
+                    }
                     history?.append(block)
                     device.bridge.midiInput.popAll(before: block.endFrame, into: &midi)
                     let activity = engine.process(block, midi: midi)
@@ -145,6 +144,8 @@ final class EngineLoop: @unchecked Sendable {
             }
             takeTokens()
             send(engine.popDue(before: engine.currentFrame + period))
+            // A freewheeling device waits for this before writing the next cycle's MIDI.
+            device?.engineCaughtUp(through: engine.currentFrame)
             let requests = snapshotRequests.withLock { requests in
                 let taken = requests
                 requests.removeAll()
@@ -160,6 +161,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         // Shutdown: everything off, then leave the device one cycle to send it.
         send(engine.panic(at: engine.currentFrame))
+        device?.engineCaughtUp(through: .max)
         publish()
         for request in snapshotRequests.withLock({ $0 }) { request.fulfil(nil) }
         finished.signal()
@@ -245,6 +247,8 @@ final class EngineLoop: @unchecked Sendable {
             if let device {
                 status.xruns = device.bridge.counters.xruns
                 status.dspLoad = Double(device.bridge.counters.dspLoad)
+                status.droppedInputBlocks = device.bridge.counters.droppedInputBlocks
+                status.lateMIDIMessages = device.bridge.counters.lateMessages
                 switch device.state {
                 case .running: status.audio = "running"
                 case .reconnecting(let reason): status.audio = "reconnecting: \(reason)"
