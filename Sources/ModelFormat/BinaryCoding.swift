@@ -97,6 +97,22 @@ struct BinaryReader {
         return values
     }
 
+    mutating func readUInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
+        guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
+            throw .badLength(section: section, field: what, value: count)
+        }
+        let base = offset
+        let values = [Int](unsafeUninitializedCapacity: count) { buffer, initialised in
+            for i in 0..<count {
+                buffer[i] = Int(
+                    UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))
+            }
+            initialised = count
+        }
+        offset += 4 * count
+        return values
+    }
+
     mutating func readFloatArray(count: Int, _ what: String) throws(ModelFormatError) -> [Float] {
         guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
             throw .badLength(section: section, field: what, value: count)

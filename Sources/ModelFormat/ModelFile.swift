@@ -152,7 +152,12 @@ public enum ModelFile {
     }
 
     /// Reads a model from raw bytes (for example a memory-mapped file).
-    public static func decode(_ raw: UnsafeRawBufferPointer) throws(ModelFormatError) -> MusicHalModel {
+    ///
+    /// With `verifyChecksum` false the checksum is not compared: for a caller that checks `hasValidChecksum(_:)`
+    /// at the same time on another core and discards the result when it fails (decoding never traps on bad bytes).
+    public static func decode(_ raw: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(ModelFormatError)
+        -> MusicHalModel
+    {
         var header = BinaryReader(raw, section: "header")
         guard raw.count >= magic.count, Array(raw[0..<magic.count]) == magic else { throw .notAModel }
         _ = try header.read(UInt64.self, "magic")
@@ -160,11 +165,7 @@ public enum ModelFile {
         guard version == formatVersion else { throw .unsupportedVersion(found: version, supported: formatVersion) }
         guard raw.count >= 24 else { throw .truncated(section: "header", needed: "section count") }
         let body = raw.count - 4
-        var trailer = BinaryReader(raw, from: body, section: "trailer")
-        let stored = try trailer.read(UInt32.self, "checksum")
-        guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored else {
-            throw .checksumMismatch
-        }
+        guard !verifyChecksum || hasValidChecksum(raw) else { throw .checksumMismatch }
         _ = try header.read(UInt32.self, "flags")
         let sectionCount = Int(try header.read(UInt32.self, "section count"))
 
@@ -191,15 +192,23 @@ public enum ModelFile {
         var metaReader = try section("META", "metadata")
         let metadata = try decodeMetadata(&metaReader)
         var eventReader = try section("EVNT", "events")
-        let (events, dimension) = try decodeEvents(&eventReader)
+        let (events, frames, dimension) = try decodeEvents(&eventReader)
         var oracleReader = try section("ORCL", "oracle")
-        let oracle = try decodeOracle(&oracleReader, events: events, dimension: dimension)
+        let oracle = try decodeOracle(&oracleReader, frames: frames, dimension: dimension)
         var vocabulary: NeuralVocabulary?
         if sections["VOCB"] != nil {
             var vocabularyReader = try section("VOCB", "vocabulary")
             vocabulary = try decodeVocabulary(&vocabularyReader, eventCount: events.count)
         }
         return try MusicHalModel(metadata: metadata, events: events, oracle: oracle, vocabulary: vocabulary)
+    }
+
+    /// Whether the trailing CRC-32 matches every byte before it.
+    public static func hasValidChecksum(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard raw.count >= 4 else { return false }
+        let body = raw.count - 4
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: body, as: UInt32.self))
+        return CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored
     }
 
     private static func decodeVocabulary(_ r: inout BinaryReader, eventCount: Int) throws(ModelFormatError)
@@ -265,39 +274,75 @@ public enum ModelFile {
             thresholdWasAutomatic: automatic, sources: sources, parameters: parameters)
     }
 
-    private static func decodeEvents(_ r: inout BinaryReader) throws(ModelFormatError) -> ([MusicalEvent], Int) {
+    /// Events and their features as oracle frames, read in one pass.
+    private static func decodeEvents(_ r: inout BinaryReader) throws(ModelFormatError)
+        -> (events: [MusicalEvent], frames: [Double], dimension: Int)
+    {
         let count = Int(try r.read(UInt32.self, "event count"))
         let dimension = Int(try r.read(UInt32.self, "feature dimension"))
         guard dimension >= 1, dimension <= 4096 else {
             throw .badLength(section: "events", field: "feature dimension", value: dimension)
         }
-        let recordSize = 8 + 8 + 8 + 8 + 8 + 1 + 1 + 4 + 8 + 8 + 8 + 4 * dimension
+        let fixedSize = 8 + 8 + 8 + 8 + 8 + 1 + 1 + 4 + 8 + 8 + 8
+        let recordSize = fixedSize + 4 * dimension
         guard count.multipliedReportingOverflow(by: recordSize).partialValue == r.remaining else {
             throw .badLength(section: "events", field: "event count", value: count)
         }
+        // The section's size was checked against the count: every record is read in place, unchecked.
+        let records = try r.readBytes(count * recordSize)
         var events: [MusicalEvent] = []
         events.reserveCapacity(count)
+        var frames = [Double](repeating: 0, count: count * dimension)
+        // Few distinct pitch sets recur across a corpus: one shared array each instead of one per event.
+        var pitchSets: [UInt64: [Int]] = [:]
         for index in 0..<count {
-            let onset = try r.read(UInt64.self, "onset")
-            let offset = try r.read(UInt64.self, "offset")
-            let midi = try r.readDouble("pitch")
-            let f0 = try r.readDouble("f0")
-            let confidence = try r.readDouble("confidence")
-            let velocity = try r.read(UInt8.self, "velocity")
-            let pitchCount = Int(try r.read(UInt8.self, "pitch count"))
-            var pitches: [Int] = []
-            for slot in 0..<4 {
-                let value = try r.read(UInt8.self, "pitch")
-                if slot < pitchCount { pitches.append(Int(value)) }
+            let base = index * recordSize
+            func u64(_ at: Int) -> UInt64 {
+                UInt64(littleEndian: records.loadUnaligned(fromByteOffset: base + at, as: UInt64.self))
             }
-            let level = try r.readDouble("level")
-            let ioi = try r.read(UInt64.self, "inter-onset interval")
-            let centroid = try r.readDouble("centroid")
-            let features = try r.readFloatArray(count: dimension, "features")
-            guard pitchCount <= 4, pitches.allSatisfy({ $0 < 128 }), velocity <= 127, offset >= onset,
-                midi.isNaN || (midi > -1 && midi < 140), features.allSatisfy({ $0.isFinite })
+            func f64(_ at: Int) -> Double { Double(bitPattern: u64(at)) }
+            let onset = u64(0)
+            let offset = u64(8)
+            let midi = f64(16)
+            let f0 = f64(24)
+            let confidence = f64(32)
+            let velocity = records[base + 40]
+            let pitchCount = Int(records[base + 41])
+            let pitchBytes = UInt32(littleEndian: records.loadUnaligned(fromByteOffset: base + 42, as: UInt32.self))
+            let level = f64(46)
+            let ioi = u64(54)
+            let centroid = f64(62)
+            var finite = true
+            let featureBase = base + fixedSize
+            let features = frames.withUnsafeMutableBufferPointer { frames in
+                [Float](unsafeUninitializedCapacity: dimension) { buffer, initialised in
+                    for feature in 0..<dimension {
+                        let bits = records.loadUnaligned(fromByteOffset: featureBase + 4 * feature, as: UInt32.self)
+                        let value = Float(bitPattern: UInt32(littleEndian: bits))
+                        finite = finite && value.isFinite
+                        buffer[feature] = value
+                        frames[index * dimension + feature] = Double(value)
+                    }
+                    initialised = dimension
+                }
+            }
+            var pitchesValid = pitchCount <= 4
+            for slot in 0..<min(pitchCount, 4) where (pitchBytes >> (8 * UInt32(slot))) & 0xFF >= 128 {
+                pitchesValid = false
+            }
+            guard pitchesValid, finite, velocity <= 127, offset >= onset,
+                midi.isNaN || (midi > -1 && midi < 140)
             else {
                 throw .malformed(section: "events", reason: "event \(index) has out-of-range values")
+            }
+            let usedBytes = pitchCount == 0 ? 0 : pitchBytes & (UInt32.max >> (32 - 8 * UInt32(pitchCount)))
+            let pitchKey = UInt64(pitchCount) << 32 | UInt64(usedBytes)
+            let pitches: [Int]
+            if let shared = pitchSets[pitchKey] {
+                pitches = shared
+            } else {
+                pitches = (0..<pitchCount).map { Int((pitchBytes >> (8 * UInt32($0))) & 0xFF) }
+                pitchSets[pitchKey] = pitches
             }
             events.append(
                 MusicalEvent(
@@ -305,10 +350,10 @@ public enum ModelFile {
                     f0Hz: f0.isNaN ? nil : f0, pitchConfidence: confidence, pitches: pitches, velocity: velocity,
                     levelDB: level, interOnsetFrames: ioi, centroidHz: centroid, features: FeatureVector(features)))
         }
-        return (events, dimension)
+        return (events, frames, dimension)
     }
 
-    private static func decodeOracle(_ r: inout BinaryReader, events: [MusicalEvent], dimension: Int)
+    private static func decodeOracle(_ r: inout BinaryReader, frames: [Double], dimension: Int)
         throws(ModelFormatError) -> VariableMarkovOracle
     {
         let oracleDimension = Int(try r.read(UInt32.self, "oracle dimension"))
@@ -317,29 +362,21 @@ public enum ModelFile {
         }
         let threshold = try r.readDouble("threshold")
         let states = try r.readCount("state count", itemSize: 16)
-        guard states == events.count + 1 else {
-            throw .malformed(section: "oracle", reason: "\(states) states for \(events.count) events")
+        guard states == frames.count / dimension + 1 else {
+            throw .malformed(section: "oracle", reason: "\(states) states for \(frames.count / dimension) events")
         }
         let suffixLinks = try r.readInt32Array(count: states, "suffix links")
         let lrs = try r.readInt32Array(count: states, "lrs")
         let labels = try r.readInt32Array(count: states, "labels")
-        var offsets: [Int] = []
-        offsets.reserveCapacity(states + 1)
-        for _ in 0...states { offsets.append(Int(try r.read(UInt32.self, "transition offsets"))) }
-        guard offsets.first == 0, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
-            let total = offsets.last, total.multipliedReportingOverflow(by: 4).partialValue == r.remaining
-        else {
+        let offsets = try r.readUInt32Array(count: states + 1, "transition offsets")
+        guard let total = offsets.last, total.multipliedReportingOverflow(by: 4).partialValue == r.remaining else {
             throw .malformed(section: "oracle", reason: "transition offsets are inconsistent")
         }
         let targets = try r.readInt32Array(count: total, "transition targets")
-        let transitions = (0..<states).map { Array(targets[offsets[$0]..<offsets[$0 + 1]]) }
-        var frames: [Double] = []
-        frames.reserveCapacity(events.count * dimension)
-        for event in events { frames.append(contentsOf: event.features.values.map(Double.init)) }
         do {
             return try VariableMarkovOracle(
                 dimension: dimension, threshold: threshold, frames: frames, suffixLinks: suffixLinks, lrs: lrs,
-                transitions: transitions, labels: labels)
+                transitions: TransitionRows(offsets: offsets, targets: targets), labels: labels)
         } catch {
             throw .malformed(section: "oracle", reason: error.description)
         }

@@ -28,7 +28,7 @@ public struct FactorOracle: Sendable, Equatable, OracleGraph {
     public init(symbols: [Int], suffixLinks: [Int], lrs: [Int], transitions: [[Int]]) throws(OracleError) {
         structure = try OracleStructure(
             rootLabel: 0, labels: symbols, labelField: .symbols,
-            suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
+            suffixLinks: suffixLinks, lrs: lrs, transitions: TransitionRows(transitions))
         firstStateOfSymbol = [:]
         symbolOfLabel = []
         // The root's transitions are the first states of the symbols, in order of first appearance.

@@ -1,13 +1,18 @@
 /// The feature frames, kept as the arrays they were appended as (shared, not copied: fresh memory costs a page fault
-/// per page, a large part of a build), and the first state of every label, whose frame the root compares new frames
+/// per page, a large part of a build) after a contiguous block of restored frames (a model file's frames in one
+/// allocation, not one per frame), and the first state of every label, whose frame the root compares new frames
 /// with; with many labels an exact index (`RepresentativeIndex`) skips the labels that cannot be within the threshold.
 struct FrameStore: Sendable {
     /// Number of features per frame.
     let dimension: Int
     /// Distances must be strictly below this to match.
     let threshold: Double
-    /// Frame of state `i` at `frames[i - 1]`, each of `dimension` finite values.
-    private(set) var frames: [[Double]] = []
+    /// The first `restoredCount` frames, contiguous: frame at index `i` from `restored[i * dimension]`.
+    private var restored: [Double] = []
+    /// Number of frames in `restored`.
+    private var restoredCount = 0
+    /// The frames appended after them: frame at index `restoredCount + j` is `appended[j]`.
+    private var appended: [[Double]] = []
     /// First state of every label (the root's transitions).
     private(set) var representativeStates: [Int] = []
     /// Built once there are `RepresentativeIndex.minimumLabelCount` labels; nil before (a scan is cheaper then).
@@ -23,16 +28,16 @@ struct FrameStore: Sendable {
     }
 
     /// Number of stored frames.
-    var frameCount: Int { frames.count }
+    var frameCount: Int { restoredCount + appended.count }
 
     /// Number of stored representatives (labels).
     var representativeCount: Int { representativeStates.count }
 
     /// All frames, contiguous.
     var flatFrames: [Double] {
-        var flat: [Double] = []
-        flat.reserveCapacity(frames.count * dimension)
-        for frame in frames {
+        var flat = restored
+        flat.reserveCapacity(frameCount * dimension)
+        for frame in appended {
             flat.append(contentsOf: frame)
         }
         return flat
@@ -40,7 +45,7 @@ struct FrameStore: Sendable {
 
     /// Reserves room for `additionalFrames` more frames.
     mutating func reserveCapacity(additionalFrames: Int) {
-        frames.reserveCapacity(frames.count + max(0, additionalFrames))
+        appended.reserveCapacity(appended.count + max(0, additionalFrames))
     }
 
     /// Appends `newFrames` after checking each one's length and values; on a bad frame nothing is appended.
@@ -59,6 +64,17 @@ struct FrameStore: Sendable {
         appendFrames(validated: newFrames)
     }
 
+    /// Stores `count` frames held contiguously in `values` into an empty store, after checking every value.
+    ///
+    /// - Throws: `OracleError.nonFiniteFeature`; nothing is stored then.
+    mutating func restoreFrames(contiguous values: [Double], count: Int) throws(OracleError) {
+        precondition(frameCount == 0 && values.count == count * dimension, "restore into an empty store only")
+        let bad = values.withUnsafeBufferPointer { Self.allFinite($0) ? nil : $0.firstIndex { !$0.isFinite } }
+        if let bad { throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension) }
+        restored = values
+        restoredCount = count
+    }
+
     /// Appends frames already checked for length and values. Into an empty store the array is taken as it is:
     /// sharing the caller's frames costs neither a copy nor a reference count per frame.
     mutating func appendFrames(validated newFrames: [[Double]]) {
@@ -67,26 +83,36 @@ struct FrameStore: Sendable {
 
     /// Appends frames that `withMatcher` checks one by one (see `appendFrames(validated:)`).
     mutating func appendFrames(unchecked newFrames: [[Double]]) {
-        if frames.isEmpty {
-            frames = newFrames
+        if appended.isEmpty {
+            appended = newFrames
         } else {
-            frames.append(contentsOf: newFrames)
+            appended.append(contentsOf: newFrames)
         }
     }
 
     /// Appends `frame` for `withMatcher` to check (see `appendFrames(unchecked:)`).
     mutating func appendFrame(unchecked frame: [Double]) {
-        frames.append(frame)
+        appended.append(frame)
     }
 
     /// Takes back the last frame appended.
     mutating func removeLastFrame() {
-        frames.removeLast()
+        appended.removeLast()
     }
 
-    /// The error for the stored frame at `index`, which `withMatcher` found without `dimension` finite values.
+    /// The error for the stored frame at `index`, which `withMatcher` found without `dimension` finite values (an
+    /// appended frame: restored ones are checked when they are stored).
     func error(forFrameAt index: Int) -> OracleError {
-        Self.error(for: frames[index], index: index, dimension: dimension)
+        Self.error(for: appended[index - restoredCount], index: index - restoredCount, dimension: dimension)
+    }
+
+    /// Calls `body` with the first value of the stored frame at `index` (the frame of state `index + 1`).
+    @inline(__always)
+    func withFrame<Result>(at index: Int, _ body: (UnsafePointer<Double>) -> Result) -> Result {
+        if index < restoredCount {
+            return restored.withUnsafeBufferPointer { body($0.baseAddress! + index &* dimension) }
+        }
+        return appended[index - restoredCount].withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// The error for a frame that does not have `dimension` finite values.
@@ -136,32 +162,25 @@ struct FrameStore: Sendable {
         let label = representativeStates.count
         representativeStates.append(state)
         if index != nil {
-            let frame = frames[state - 1]
-            frame.withUnsafeBufferPointer { index!.insert(label: label, frame: $0.baseAddress!) }
+            withFrame(at: state - 1) { index!.insert(label: label, frame: $0) }
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
             var newIndex = RepresentativeIndex(dimension: dimension, threshold: threshold)
             for (label, state) in representativeStates.enumerated() {
-                frames[state - 1].withUnsafeBufferPointer { newIndex.insert(label: label, frame: $0.baseAddress!) }
+                withFrame(at: state - 1) { newIndex.insert(label: label, frame: $0) }
             }
             index = newIndex
         }
     }
 
-    /// Replaces all frames and representatives (restore path); `newFrames` holds `dimension` values per frame.
-    mutating func replace(frames newFrames: [Double], representativeStates states: [Int]) {
-        frames = stride(from: 0, to: newFrames.count, by: dimension).map { Array(newFrames[$0..<$0 + dimension]) }
-        representativeStates = []
-        index = nil
-        for state in states {
-            appendRepresentative(ofState: state)
-        }
-    }
-
     /// Stored frame of `state` (`state >= 1`).
     func frame(of state: Int) -> ArraySlice<Double> {
-        frames[state - 1][...]
+        let index = state - 1
+        if index < restoredCount {
+            return restored[index * dimension..<(index + 1) * dimension]
+        }
+        return appended[index - restoredCount][...]
     }
 
     /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`) and `context`
@@ -171,20 +190,23 @@ struct FrameStore: Sendable {
         forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
     ) -> Result? {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { query in
-            frames.withUnsafeBufferPointer { frames in
-                // A copy of the frame being added (pointing into its array during the whole step would cost
-                // reference counting on it), checked on the way.
-                let valid = frames[index].withUnsafeBufferPointer { frame in
-                    frame.count == dimension
-                        && Self.copyFinite(from: frame.baseAddress!, to: query.baseAddress!, count: dimension)
+            restored.withUnsafeBufferPointer { restored in
+                appended.withUnsafeBufferPointer { appended in
+                    // A copy of the frame being added (pointing into its array during the whole step would cost
+                    // reference counting on it), checked on the way; frames are added after the restored ones.
+                    let valid = appended[index - restoredCount].withUnsafeBufferPointer { frame in
+                        frame.count == dimension
+                            && Self.copyFinite(from: frame.baseAddress!, to: query.baseAddress!, count: dimension)
+                    }
+                    guard valid else { return nil }
+                    return body(
+                        FrameMatcher(
+                            restored: restored.baseAddress, restoredCount: restoredCount,
+                            appended: appended.baseAddress!, query: UnsafePointer(query.baseAddress!),
+                            queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
+                            dimension: dimension, threshold: threshold),
+                        &context)
                 }
-                guard valid else { return nil }
-                return body(
-                    FrameMatcher(
-                        frames: frames.baseAddress!, query: UnsafePointer(query.baseAddress!),
-                        queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
-                        dimension: dimension, threshold: threshold),
-                    &context)
             }
         }
     }
@@ -228,8 +250,8 @@ struct FrameStore: Sendable {
     func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        return frames[index].withUnsafeBufferPointer { query in
-            nearestRepresentative(to: query.baseAddress!).map { representativeStates[$0.label] }
+        return withFrame(at: index) { query in
+            nearestRepresentative(to: query).map { representativeStates[$0.label] }
         }
     }
 
@@ -238,14 +260,13 @@ struct FrameStore: Sendable {
     func nearestRepresentative(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
         if let index { return index.nearest(to: query) }
         let queryHead = Self.head(of: query, dimension: dimension)
-        return frames.withUnsafeBufferPointer { frames in
+        do {
             var best: (label: Int, distance: Double)?
             var bound = threshold
             var limit = safeSquare(threshold)
             for (label, state) in representativeStates.enumerated() {
-                let sum = frames[state - 1].withUnsafeBufferPointer { frame in
-                    squaredDistance(
-                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
+                let sum = withFrame(at: state - 1) { frame in
+                    squaredDistance(query, head: queryHead, frame, dimension: dimension, unlessAbove: limit)
                 }
                 guard sum <= limit else { continue }
                 let distance = sum.squareRoot()
@@ -263,8 +284,10 @@ struct FrameStore: Sendable {
 extension FrameStore: Equatable {
     /// Same frames and threshold; the representatives and the index follow from them and the labels.
     static func == (lhs: FrameStore, rhs: FrameStore) -> Bool {
-        lhs.dimension == rhs.dimension && lhs.threshold.bitPattern == rhs.threshold.bitPattern
-            && lhs.frames == rhs.frames && lhs.representativeStates == rhs.representativeStates
+        guard lhs.dimension == rhs.dimension, lhs.threshold.bitPattern == rhs.threshold.bitPattern,
+            lhs.frameCount == rhs.frameCount, lhs.representativeStates == rhs.representativeStates
+        else { return false }
+        return (0..<lhs.frameCount).allSatisfy { index in lhs.frame(of: index + 1) == rhs.frame(of: index + 1) }
     }
 }
 
@@ -323,8 +346,8 @@ struct FrameQuery {
         var best: (state: Int, distance: Double)?
         var bound = threshold
         for state in states {
-            let distance = store.frames[state - 1].withUnsafeBufferPointer { frame in
-                euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
+            let distance = store.withFrame(at: state - 1) { frame in
+                euclideanDistance(query, frame, count: dimension, unlessAtLeast: bound)
             }
             if distance < bound {
                 best = (state, distance)
@@ -343,8 +366,8 @@ struct FrameQuery {
         nearest.reserveCapacity(count + 1)
         for (label, state) in store.representativeStates.enumerated() {
             let bound = nearest.count == count ? nearest[count - 1].distance : .infinity
-            let distance = store.frames[state - 1].withUnsafeBufferPointer { frame in
-                euclideanDistance(query, frame.baseAddress!, count: dimension, unlessAtLeast: bound)
+            let distance = store.withFrame(at: state - 1) { frame in
+                euclideanDistance(query, frame, count: dimension, unlessAtLeast: bound)
             }
             if distance >= bound { continue }
             let position = nearest.firstIndex { distance < $0.distance } ?? nearest.count
@@ -356,8 +379,8 @@ struct FrameQuery {
 
     /// The distance from the query to the frame of `state` (`state >= 1`).
     func distance(to state: Int) -> Double {
-        store.frames[state - 1].withUnsafeBufferPointer { frame in
-            euclideanDistance(query, frame.baseAddress!, count: store.dimension)
+        store.withFrame(at: state - 1) { frame in
+            euclideanDistance(query, frame, count: store.dimension)
         }
     }
 }
@@ -368,8 +391,13 @@ struct FrameQuery {
 /// Holds pointers only, so that making one per state costs no reference counting; valid inside
 /// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState`.
 struct FrameMatcher: TransitionMatcher {
-    /// All frames: frame of state `s` at `frames[s - 1]`.
-    let frames: UnsafePointer<[Double]>
+    /// The restored frames, contiguous (nil when there are none): frame of state `s <= restoredCount` from
+    /// `restored[(s - 1) * dimension]`.
+    let restored: UnsafePointer<Double>?
+    /// Number of restored frames.
+    let restoredCount: Int
+    /// The appended frames: frame of state `s > restoredCount` at `appended[s - 1 - restoredCount]`.
+    let appended: UnsafePointer<[Double]>
     /// The frame being added.
     let query: UnsafePointer<Double>
     /// Its leading features.
@@ -386,8 +414,16 @@ struct FrameMatcher: TransitionMatcher {
         var bound = threshold
         var limit = safeSquare(threshold)
         for target in targets {
-            let sum = frames[target - 1].withUnsafeBufferPointer { frame in
-                squaredDistance(query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
+            let index = target &- 1
+            let sum: Double
+            if index < restoredCount {
+                let frame = restored.unsafelyUnwrapped + index &* dimension
+                sum = squaredDistance(query, head: queryHead, frame, dimension: dimension, unlessAbove: limit)
+            } else {
+                sum = appended[index &- restoredCount].withUnsafeBufferPointer { frame in
+                    squaredDistance(
+                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
+                }
             }
             guard sum <= limit else { continue }
             let distance = sum.squareRoot()

@@ -594,7 +594,7 @@ extension OracleStructure {
         labelField: OracleField,
         suffixLinks: [Int],
         lrs: [Int],
-        transitions: [[Int]]
+        transitions: TransitionRows
     ) throws(OracleError) {
         let stateCount = labels.count
         guard stateCount >= 1 else { throw .lengthMismatch(field: labelField, expected: 1, actual: 0) }
@@ -604,8 +604,11 @@ extension OracleStructure {
         guard lrs.count == stateCount else {
             throw .lengthMismatch(field: .lrs, expected: stateCount, actual: lrs.count)
         }
-        guard transitions.count == stateCount else {
-            throw .lengthMismatch(field: .transitions, expected: stateCount, actual: transitions.count)
+        guard let rowCount = transitions.validRowCount else {
+            throw .inconsistentStructure(field: .transitions, state: 0, reason: "row offsets are not ascending")
+        }
+        guard rowCount == stateCount else {
+            throw .lengthMismatch(field: .transitions, expected: stateCount, actual: rowCount)
         }
         guard labels[0] == rootLabel else {
             throw .inconsistentStructure(field: labelField, state: 0, reason: "root entry must be \(rootLabel)")
@@ -652,7 +655,8 @@ extension OracleStructure {
         }
 
         let lastState = stateCount - 1
-        for (source, targets) in transitions.enumerated() {
+        for source in 0..<stateCount {
+            let targets = transitions.row(source)
             var previous = source
             for target in targets {
                 guard target > previous && target <= lastState else {
@@ -668,7 +672,7 @@ extension OracleStructure {
             }
         }
         // The root's transitions are the first state of every symbol, which the matchers rely on.
-        guard transitions[0] == firstStatesOfSymbols else {
+        guard transitions.row(0).elementsEqual(firstStatesOfSymbols) else {
             throw .inconsistentStructure(
                 field: .transitions, state: 0,
                 reason: "root transitions must list exactly the states whose suffix link is the root")
@@ -677,6 +681,8 @@ extension OracleStructure {
         self.maxLRS = maximum
         self.labelCount = 0
         self.nodes = [StateNode](repeating: StateNode(), count: stateCount)
+        transitionLists.reserveCapacity(additionalChunks: stateCount / 2)
+        reverseLinkLists.reserveCapacity(additionalChunks: stateCount / 2)
         // Dense labels in order of first appearance; a state that is not new has its suffix-link target's label.
         for state in 1..<stateCount {
             let link = suffixLinks[state]
@@ -690,8 +696,8 @@ extension OracleStructure {
             }
         }
         // The first transition of every state but the last is the literal continuation (checked above).
-        for (source, targets) in transitions.enumerated() {
-            for target in targets.dropFirst() {
+        for source in 0..<stateCount {
+            for target in transitions.row(source).dropFirst() {
                 addExtraTransition(from: source, to: target)
             }
         }

@@ -26,32 +26,72 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     ///
     /// - Parameters:
     ///   - frames: the `n` input frames, contiguous (`n * dimension` values, frame of state `i` first at
-    ///     `(i - 1) * dimension`).
+    ///     `(i - 1) * dimension`), kept as one block.
     ///   - suffixLinks: `sfx`, `n + 1` entries, `-1` at the root.
     ///   - lrs: `lrs`, `n + 1` entries.
-    ///   - transitions: `trn`, `n + 1` lists of targets in insertion (ascending) order.
+    ///   - transitions: `trn`, `n + 1` rows of targets in insertion (ascending) order.
     ///   - labels: `data`, `n + 1` entries, `-1` at the root, labels numbered in order of first appearance.
     /// - Throws: an `OracleError` describing the first inconsistency; `rsfx`, `latent` and `maxLRS` are rebuilt.
     public init(
         dimension: Int, threshold: Double, frames: [Double],
-        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
+        suffixLinks: [Int], lrs: [Int], transitions: TransitionRows, labels: [Int]
     ) throws(OracleError) {
         try self.init(dimension: dimension, threshold: threshold)
-        let stateCount = labels.count
-        guard stateCount >= 1 else { throw .lengthMismatch(field: .labels, expected: 1, actual: 0) }
-        guard frames.count == (stateCount - 1) * dimension else {
-            throw .lengthMismatch(field: .frames, expected: (stateCount - 1) * dimension, actual: frames.count)
+        guard labels.count >= 1 else { throw .lengthMismatch(field: .labels, expected: 1, actual: 0) }
+        let frameCount = labels.count - 1
+        guard frames.count == frameCount * dimension else {
+            throw .lengthMismatch(field: .frames, expected: frameCount * dimension, actual: frames.count)
         }
-        if let bad = frames.firstIndex(where: { !$0.isFinite }) {
-            throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension)
+        try store.restoreFrames(contiguous: frames, count: frameCount)
+        try restoreStructure(suffixLinks: suffixLinks, lrs: lrs, transitions: transitions, labels: labels)
+    }
+
+    /// Rebuilds an oracle from stored arrays with one array per frame (frame of state `i` at `frames[i - 1]`, kept
+    /// as they are); see the contiguous-frame initializer.
+    public init(
+        dimension: Int, threshold: Double, frames: [[Double]],
+        suffixLinks: [Int], lrs: [Int], transitions: TransitionRows, labels: [Int]
+    ) throws(OracleError) {
+        try self.init(dimension: dimension, threshold: threshold)
+        guard labels.count >= 1 else { throw .lengthMismatch(field: .labels, expected: 1, actual: 0) }
+        guard frames.count == labels.count - 1 else {
+            throw .lengthMismatch(
+                field: .frames, expected: (labels.count - 1) * dimension, actual: frames.count * dimension)
         }
+        try store.appendFrames(frames)
+        try restoreStructure(suffixLinks: suffixLinks, lrs: lrs, transitions: transitions, labels: labels)
+    }
+
+    /// Rebuilds an oracle from stored arrays with contiguous frames and one list of targets per state.
+    public init(
+        dimension: Int, threshold: Double, frames: [Double],
+        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
+    ) throws(OracleError) {
+        try self.init(
+            dimension: dimension, threshold: threshold, frames: frames, suffixLinks: suffixLinks, lrs: lrs,
+            transitions: TransitionRows(transitions), labels: labels)
+    }
+
+    /// Rebuilds an oracle from stored arrays with one array per frame and one list of targets per state.
+    public init(
+        dimension: Int, threshold: Double, frames: [[Double]],
+        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
+    ) throws(OracleError) {
+        try self.init(
+            dimension: dimension, threshold: threshold, frames: frames, suffixLinks: suffixLinks, lrs: lrs,
+            transitions: TransitionRows(transitions), labels: labels)
+    }
+
+    /// The restore step shared by the initializers, once the frames are stored.
+    private mutating func restoreStructure(
+        suffixLinks: [Int], lrs: [Int], transitions: TransitionRows, labels: [Int]
+    ) throws(OracleError) {
         structure = try OracleStructure(
             rootLabel: -1, labels: labels, labelField: .labels,
             suffixLinks: suffixLinks, lrs: lrs, transitions: transitions)
-
         // Labels are numbered in order of first appearance: a state starting a new label takes the next number.
         var labelCount = 0
-        for state in 1..<stateCount where suffixLinks[state] == 0 {
+        for state in 1..<labels.count where suffixLinks[state] == 0 {
             guard labels[state] == labelCount else {
                 throw .inconsistentStructure(
                     field: .labels, state: state,
@@ -59,26 +99,9 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             }
             labelCount += 1
         }
-        store.replace(frames: frames, representativeStates: structure.transitions(from: 0))
-    }
-
-    /// Rebuilds an oracle from stored arrays with one array per frame; see the contiguous-frame initializer.
-    public init(
-        dimension: Int, threshold: Double, frames: [[Double]],
-        suffixLinks: [Int], lrs: [Int], transitions: [[Int]], labels: [Int]
-    ) throws(OracleError) {
-        guard dimension >= 1 else { throw .invalidDimension(dimension) }
-        var flat: [Double] = []
-        flat.reserveCapacity(frames.count * dimension)
-        for (index, frame) in frames.enumerated() {
-            guard frame.count == dimension else {
-                throw .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
-            }
-            flat.append(contentsOf: frame)
+        for state in structure.transitions(from: 0) {
+            store.appendRepresentative(ofState: state)
         }
-        try self.init(
-            dimension: dimension, threshold: threshold, frames: flat,
-            suffixLinks: suffixLinks, lrs: lrs, transitions: transitions, labels: labels)
     }
 
     /// Number of states, the root included (`n + 1`).

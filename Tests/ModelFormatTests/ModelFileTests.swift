@@ -109,6 +109,45 @@ struct ModelFileTests {
         #expect(throws: ModelFormatError.self) { try ModelFile.decode(bytes) }
     }
 
+    @Test("a thousand mutations behind a recomputed checksum are refused or decode to a consistent model")
+    func mutationsWithValidChecksum() throws {
+        // Loads decode while another core checks the checksum, so the decoder meets damaged bytes: it must refuse
+        // them or produce a model that survives its own round trip, and never trap.
+        let bytes = ModelFile.encode(try sampleModel(eventCount: 30))
+        var random = SeededRandomGenerator(seed: 2026)
+        var refused = 0
+        var refusedTruncations = 0
+        for round in 0..<1000 {
+            var body = Array(bytes[0..<(bytes.count - 4)])
+            switch round % 4 {
+            case 0:
+                let index = Int(random.next() % UInt64(body.count))
+                body[index] ^= UInt8(1 << (random.next() % 8))
+            case 1:
+                let index = Int(random.next() % UInt64(body.count))
+                body[index] = [0x00, 0xFF, 0x7F, 0x80][Int(random.next() % 4)]
+            case 2:
+                body.removeLast(1 + Int(random.next() % UInt64(body.count / 2)))
+            default:
+                let index = Int(random.next() % UInt64(body.count - 4))
+                let value = UInt32(truncatingIfNeeded: random.next())
+                body.replaceSubrange(index..<(index + 4), with: withUnsafeBytes(of: value) { Array($0) })
+            }
+            body += withUnsafeBytes(of: CRC32.checksum(body).littleEndian) { Array($0) }
+            do {
+                let model = try ModelFile.decode(body)
+                let again = try ModelFile.decode(ModelFile.encode(model))
+                #expect(again.events == model.events && again.oracle == model.oracle)
+            } catch {
+                refused += 1
+                if round % 4 == 2 { refusedTruncations += 1 }
+            }
+        }
+        // A changed feature value or timing can still make a valid model; a cut file never does.
+        #expect(refusedTruncations == 250)
+        #expect(refused > 250)
+    }
+
     @Test("CRC-32 matches the standard check value")
     func crc() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)

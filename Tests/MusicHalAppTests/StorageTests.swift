@@ -74,6 +74,44 @@ struct StorageTests {
         }
     }
 
+    @Test("a large model loads while its checksum is checked beside it, and a damaged one reports the checksum")
+    func largeModelChecksum() throws {
+        // Over a megabyte, so the checksum runs on another core while the decoder works on the same bytes.
+        let events = (0..<8000).map { (index: Int) -> MusicalEvent in
+            MusicalEvent(
+                onsetFrame: FrameTime(index * 100), offsetFrame: FrameTime(index * 100 + 50), midiPitch: 60,
+                f0Hz: 261.6, pitchConfidence: 0.9, pitches: [60 + index % 12], velocity: 64, levelDB: -20,
+                interOnsetFrames: 100, centroidHz: 500,
+                features: FeatureVector((0..<22).map { Float(($0 + index) % 7) * 0.25 }))
+        }
+        var oracle = try VariableMarkovOracle(dimension: 22, threshold: 0.1)
+        try oracle.append(contentsOf: events.map { $0.features.values.map(Double.init) })
+        let model = try MusicHalModel(
+            metadata: ModelMetadata(
+                musicHalVersion: "test", createdAt: "now", analysisSampleRate: 48_000, featureLayoutVersion: 1,
+                thresholdWasAutomatic: false, sources: []),
+            events: events, oracle: oracle)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/large.halmodel"
+        try ModelFileIO.write(model, to: path)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.count > 1 << 20)
+        let loaded = try ModelFileIO.read(path: path)
+        #expect(loaded.events == model.events && loaded.oracle == model.oracle)
+
+        // A changed feature value decodes to a plausible model: only the checksum can tell.
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ModelFileIO.read(path: path)
+            Issue.record("a damaged model loaded")
+        } catch {
+            #expect(error.description == "\(path): \(ModelFormatError.checksumMismatch.description)")
+        }
+        #expect(throws: ModelFileIO.Failure.self) { try ModelFileIO.read(path: directory) }
+    }
+
     @Test("paths resolve from flag, configuration, systemd and XDG in that order")
     func resolvedPaths() {
         let home = ["HOME": "/home/ana"]
