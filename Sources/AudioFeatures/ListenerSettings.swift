@@ -7,6 +7,9 @@ public struct ListenerSettings: Sendable, Hashable {
     public var onsetWindowSeconds = 0.023
     /// Smallest distance between two onsets.
     public var minimumInterOnsetSeconds = 0.05
+    /// A flux peak where the level has just fallen this far below the 20 ms before it, and is not rising again,
+    /// is a note's end (the click of a cut-off tone), not an onset.
+    public var offsetDropDB = 9.0
     /// Level (dBFS) under which no event starts and at which an event ends.
     public var gateDB = -50.0
     /// An event ends when its level falls this far below its peak ...
@@ -25,8 +28,13 @@ public struct ListenerSettings: Sendable, Hashable {
     public var attackSkipSeconds = 0.01
     /// Time between successive pitch estimates within an event.
     public var pitchIntervalSeconds = 0.02
-    /// Maximum number of pitch estimates per event.
-    public var maximumPitchEstimates = 4
+    /// Pitch estimates at `pitchIntervalSeconds` after the attack; later ones, through the sustain, come half as often.
+    public var earlyPitchEstimates = 4
+    /// Pitch estimates that decide an event's pitch (about 1.3 s of it; later ones still detect note changes).
+    public var maximumPitchEstimates = 64
+    /// Two confident pitch estimates in a row this far from the event's pitch so far start a new event (a legato
+    /// note change without an attack); 0 turns it off.
+    public var legatoSemitones = 0.75
     /// Minimum confidence of an estimate that counts towards the event's pitch.
     public var minimumPitchConfidence = 0.7
     /// Length of the spectrum used for chroma and centroid.

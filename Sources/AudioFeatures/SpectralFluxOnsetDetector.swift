@@ -47,6 +47,7 @@ public struct SpectralFluxOnsetDetector: Sendable {
     private var beforePreviousODF = 0.0
     private var previousThreshold = Double.infinity
     private var framesSinceOnset = Int.max / 2
+    private var framesSinceOnsetBeforeLast = Int.max / 2
     private var peakMemory = 0.0
     private let peakMemoryDecay: Double
 
@@ -81,8 +82,20 @@ public struct SpectralFluxOnsetDetector: Sendable {
         beforePreviousODF = 0
         previousThreshold = .infinity
         framesSinceOnset = Int.max / 2
+        framesSinceOnsetBeforeLast = Int.max / 2
         peakMemory = 0
         lastODF = 0
+    }
+
+    /// Takes back the onset `process` just reported (the caller found it was none), so that it does not hold off
+    /// the next one by the minimum gap.
+    public mutating func withdrawLastOnset() {
+        framesSinceOnset = framesSinceOnsetBeforeLast + 1
+    }
+
+    /// Starts the minimum gap now, as after an onset (the caller found one by other means).
+    public mutating func holdOff() {
+        framesSinceOnset = 0
     }
 
     /// Feeds the next frame's magnitudes. Returns true when the *previous* frame was an onset; `minimumGap` is
@@ -160,6 +173,7 @@ public struct SpectralFluxOnsetDetector: Sendable {
         // The previous frame is an onset if it is a local peak above its threshold.
         let isPeak = previousODF > beforePreviousODF && previousODF >= flux
         let isOnset = isPeak && previousODF > previousThreshold && framesSinceOnset >= minimumGapFrames
+        if isOnset { framesSinceOnsetBeforeLast = framesSinceOnset }
         framesSinceOnset = isOnset ? 1 : framesSinceOnset + 1
 
         // Threshold for the current frame from the median of the frames before it and the decaying peak memory.

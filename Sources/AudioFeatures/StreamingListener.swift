@@ -33,6 +33,12 @@ public final class StreamingListener {
     private var started = false
     private var samplesInHop = 0
     private var previousLevelDB = -120.0
+    /// Levels of the last hops, newest at `recentLevelIndex - 1` (a ring).
+    private var recentLevels = [Double](repeating: -120, count: 6)
+    private var recentLevelIndex = 0
+    /// Onset detection function of the last 32 hops (160 ms), newest at `recentODFIndex - 1` (a ring).
+    private var recentODF = [Double](repeating: 0, count: 32)
+    private var recentODFIndex = 0
 
     // Frame counts derived from the settings.
     private let onsetCompensationFrames: FrameTime
@@ -53,14 +59,23 @@ public final class StreamingListener {
     private var eventAttackPeakDB = -120.0
     private var lowLevelHops = 0
     private var lowLevelStart: FrameTime = 0
-    private var pitchEstimates: [PitchEstimate] = []
-    private var lastPitchFill = 0
-    private var pitchScratch: [Double] = []
+    /// The event's pitch estimates and the frames of the event each one stands for (since the one before).
+    private var pitchEstimates: [(estimate: PitchEstimate, weight: Int)] = []
+    private var lastPitchAt = 0
+    /// The previous confident estimate of the event and when it was made: a note change needs two in a row.
+    private var changeCandidate: (pitch: Double, frame: FrameTime)?
+    /// The notes in the event's spectrum after the attack, once that is complete (nil before): a chord's voices
+    /// move the pitch estimate from one to another without any new note.
+    private var attackNotes: [Int]?
+    private var pitchScratch: [(midi: Double, weight: Int)] = []
+    private var pitchSamples: [Float]
 
     // Context carried from event to event.
     private var previousOnset: FrameTime?
     private var previousInterOnsetSeconds = 0.0
     private var previousF0: Double?
+    /// Pitch of the last event (fractional MIDI), if it had one.
+    private var previousEventPitch: Double?
 
     /// Level of the most recent hop in dBFS.
     public private(set) var levelDB = -120.0
@@ -109,6 +124,7 @@ public final class StreamingListener {
         maximumEventFrames = FrameTime(settings.maximumEventSeconds * sampleRate)
         attackFrames = FrameTime(0.1 * sampleRate)
         pitchEstimates.reserveCapacity(settings.maximumPitchEstimates)
+        pitchSamples = [Float](repeating: 0, count: pitchCapacity)
         pitchScratch.reserveCapacity(settings.maximumPitchEstimates)
     }
 
@@ -230,9 +246,12 @@ public final class StreamingListener {
         position = frame
         for i in history.indices { history[i] = 0 }
         onsetDetector.reset()
+        for i in recentLevels.indices { recentLevels[i] = -120 }
+        for i in recentODF.indices { recentODF[i] = 0 }
         samplesInHop = 0
         previousOnset = nil
         previousF0 = nil
+        previousEventPitch = nil
         previousInterOnsetSeconds = 0
     }
 
@@ -256,7 +275,16 @@ public final class StreamingListener {
         }
         let previousHopWasOnset = onsetDetector.process(
             magnitudes: onsetSpectrum.magnitudes, minimumGapFrames: minimumGapHops)
-        if previousHopWasOnset && max(level, previousLevelDB) > settings.gateDB {
+        recentLevels[recentLevelIndex] = level
+        recentLevelIndex = (recentLevelIndex + 1) % recentLevels.count
+        recentODF[recentODFIndex] = onsetDetector.lastODF
+        recentODFIndex = (recentODFIndex + 1) % recentODF.count
+        var isOnset = previousHopWasOnset
+        if isOnset && isNoteEnd() {
+            onsetDetector.withdrawLastOnset()
+            isOnset = false
+        }
+        if isOnset && max(level, previousLevelDB) > settings.gateDB {
             let detectedAt = position - FrameTime(hopFrames)
             var frame = detectedAt > onsetCompensationFrames ? detectedAt - onsetCompensationFrames : 0
             if let last = previousOnset, frame <= last { frame = last + 1 }
@@ -264,6 +292,18 @@ public final class StreamingListener {
         }
         if eventActive { updateEvent(levelDB: level, into: &outputs) }
         previousLevelDB = level
+    }
+
+    /// Whether the flux peak of the previous hop is a note's end: the level of the hop just completed and the one
+    /// before is far below the four hops before those, and not rising out of a trough.
+    private func isNoteEnd() -> Bool {
+        let count = recentLevels.count
+        func level(hopsAgo: Int) -> Double { recentLevels[(recentLevelIndex - 1 - hopsAgo + 2 * count) % count] }
+        let now = max(level(hopsAgo: 0), level(hopsAgo: 1))
+        var before = -120.0
+        for hop in 2..<count { before = max(before, level(hopsAgo: hop)) }
+        let trough = min(level(hopsAgo: 1), level(hopsAgo: 2))
+        return now < before - settings.offsetDropDB && level(hopsAgo: 0) < trough + 3
     }
 
     /// Level of the hop just completed in dBFS: its variance, so a DC offset does not count as sound.
@@ -309,7 +349,9 @@ public final class StreamingListener {
         eventAttackPeakDB = levelDB
         lowLevelHops = 0
         pitchEstimates.removeAll(keepingCapacity: true)
-        lastPitchFill = 0
+        lastPitchAt = 0
+        changeCandidate = nil
+        attackNotes = nil
         currentPitch = nil
         // Samples between the onset and now are already in the history: copy them into the event buffer.
         let available = Int(min(position - frame, FrameTime(history.count)))
@@ -324,22 +366,127 @@ public final class StreamingListener {
         eventFill = count
     }
 
+    /// Whether `pitch`, after an earlier estimate that agrees with it, has left the event's pitch so far (the median
+    /// of its earlier confident estimates) by `legatoSemitones`: returns the frame of that earlier estimate.
+    private func noteChange(to pitch: Double, levelDB level: Double) -> FrameTime? {
+        defer { changeCandidate = (pitch, position) }
+        // In a decaying tail (a piano chord dying away) the estimate wanders over the voices and their common
+        // periods: no new note starts there without an attack.
+        guard settings.legatoSemitones > 0, level > eventPeakDB - 15, let candidate = changeCandidate,
+            abs(candidate.pitch - pitch) < settings.legatoSemitones / 2
+        else { return nil }
+        pitchScratch.removeAll(keepingCapacity: true)
+        for (estimate, weight) in pitchEstimates.dropLast(2)
+        where estimate.confidence >= settings.minimumPitchConfidence {
+            pitchScratch.append((estimate.midiPitch, weight))
+        }
+        guard pitchScratch.count >= 2 else { return nil }
+        pitchScratch.sort { $0.midi < $1.midi }
+        let established = pitchScratch[pitchScratch.count / 2].midi
+        guard abs(candidate.pitch - established) >= settings.legatoSemitones,
+            abs(pitch - established) >= settings.legatoSemitones,
+            !(attackNotes?.contains(Int(pitch.rounded())) ?? false)
+        else { return nil }
+        let young = position - eventOnset < FrameTime(0.25 * sampleRate)
+        if young && Self.isSubharmonic(pitch, of: established) { return nil }  // YIN's octave error, not a new note
+        if young,
+            Self.isSubharmonic(established, of: pitch)
+                || previousEventPitch.map({ abs($0 - established) < 0.5 }) ?? false
+        {
+            // Early in the event, what it heard so far was the previous note still ringing over a slow attack, or
+            // the long common period of both notes sounding together: its pitch is the one just heard.
+            pitchEstimates.removeFirst(pitchEstimates.count - min(2, pitchEstimates.count))
+            return nil
+        }
+        return candidate.frame
+    }
+
+    /// The onset time of the strongest spectral change (ODF peak) from 60 ms before `frame` to 20 ms after it:
+    /// a legato note change still moves the spectrum (a bow change, a slur), if not enough for an onset by itself.
+    private func strongestChange(near frame: FrameTime) -> FrameTime {
+        let count = recentODF.count
+        let newest = position  // the window of the newest ODF value ends here
+        var best = frame
+        var bestValue = -1.0
+        for hopsAgo in 0..<count {
+            let end = newest - FrameTime(hopsAgo * hopFrames)
+            guard end > onsetCompensationFrames else { break }
+            let time = end - onsetCompensationFrames
+            guard time + FrameTime(0.06 * sampleRate) >= frame, time <= frame + FrameTime(0.02 * sampleRate) else {
+                continue
+            }
+            let value = recentODF[(recentODFIndex - 1 - hopsAgo + count) % count]
+            if value > bestValue {
+                bestValue = value
+                best = time
+            }
+        }
+        return best
+    }
+
+    /// Input length of a pitch estimate through a note's sustain.
+    private static let sustainPitchFrames = 2048
+
+    /// Whether `low` lies an integer number (2 to 12) of times below `pitch` in frequency, within about 3 %.
+    private static func isSubharmonic(_ low: Double, of pitch: Double) -> Bool {
+        let ratio = PitchMath.hertz(midiPitch: pitch) / PitchMath.hertz(midiPitch: low)
+        let multiple = ratio.rounded()
+        return multiple >= 2 && multiple <= 12 && abs(ratio - multiple) < 0.03 * multiple
+    }
+
     private func updateEvent(levelDB level: Double, into outputs: inout [ListenerOutput]) {
         eventPeakDB = max(eventPeakDB, level)
         if position - eventOnset <= attackFrames { eventAttackPeakDB = max(eventAttackPeakDB, level) }
 
-        let usable = eventFill - attackSkipFrames
-        if pitchEstimates.count < settings.maximumPitchEstimates, usable >= Int(0.02 * sampleRate),
-            eventFill - lastPitchFill >= pitchIntervalFrames
-        {
-            lastPitchFill = eventFill
-            let start = max(attackSkipFrames, eventFill - pitchEstimator.capacity)
-            let estimate = eventBuffer.withUnsafeBufferPointer { buffer in
-                pitchEstimator.estimate(UnsafeBufferPointer(rebasing: buffer[start..<eventFill]))
+        if attackNotes == nil, eventFill >= attackSkipFrames + chromaSpectrum.size {
+            eventBuffer.withUnsafeBufferPointer { buffer in
+                chromaSpectrum.analyse(UnsafeBufferPointer(rebasing: buffer[attackSkipFrames..<eventFill]))
             }
-            if let estimate {
-                pitchEstimates.append(estimate)
-                if estimate.confidence >= settings.minimumPitchConfidence { currentPitch = estimate.midiPitch }
+            attackNotes = polyphonicEstimator.estimate(
+                magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
+        }
+
+        // Pitch every `pitchIntervalSeconds` through the whole event: a slow attack or the previous note still
+        // ringing must not decide the event's pitch, and a new pitch without a new attack (legato) is a new note.
+        let heard = Int(position - eventOnset)
+        let usable = heard - attackSkipFrames
+        if usable >= Int(0.02 * sampleRate), heard - lastPitchAt >= pitchIntervalFrames {
+            let weight = heard - max(lastPitchAt, attackSkipFrames)
+            lastPitchAt = heard
+            var count = min(usable, pitchSamples.count)
+            if pitchEstimates.count >= settings.earlyPitchEstimates, let pitch = currentPitch,
+                2.5 * sampleRate / PitchMath.hertz(midiPitch: pitch) <= Double(Self.sustainPitchFrames / 2)
+            {
+                // Through the sustain of a note above about 100 Hz, a shorter input (half the transform) still
+                // holds lags down to well below it: a change to a note far lower shows as this one's loss.
+                count = min(count, Self.sustainPitchFrames)
+            }
+            let first = Int((position - FrameTime(count)) & FrameTime(historyMask))
+            let mask = historyMask
+            history.withUnsafeBufferPointer { history in
+                pitchSamples.withUnsafeMutableBufferPointer { samples in
+                    for i in 0..<count { samples[i] = history[(first + i) & mask] }
+                }
+            }
+            let estimate = pitchSamples.withUnsafeBufferPointer { samples in
+                pitchEstimator.estimate(UnsafeBufferPointer(rebasing: samples[0..<count]))
+            }
+            if let estimate, pitchEstimates.count < settings.maximumPitchEstimates {
+                pitchEstimates.append((estimate, weight))
+            }
+            if let estimate, estimate.confidence >= settings.minimumPitchConfidence {
+                currentPitch = estimate.midiPitch
+                if let change = noteChange(to: estimate.midiPitch, levelDB: level) {
+                    // YIN's integration window is the oldest part of what it reads: the first estimate that heard
+                    // the new note read it about half a window after the start of its input, give or take an interval.
+                    let window = count - min(pitchEstimator.maximumLag, count / 2)
+                    let lead = count - window / 2 + pitchIntervalFrames / 2
+                    let estimated = max(eventOnset + 1, change - FrameTime(min(lead, Int(change))))
+                    let frame = max(eventOnset + 1, strongestChange(near: estimated))
+                    onsetDetector.holdOff()
+                    startEvent(at: frame, levelDB: level, into: &outputs)
+                    return
+                }
             }
         }
 
@@ -360,20 +507,25 @@ public final class StreamingListener {
         eventActive = false
         currentPitch = nil
 
-        // Pitch: median of the confident estimates.
+        // Pitch: the median of the confident estimates weighted by the stretch of the event each stands for, so
+        // the pitch heard longest wins.
         pitchScratch.removeAll(keepingCapacity: true)
         var confidenceSum = 0.0
-        for estimate in pitchEstimates where estimate.confidence >= settings.minimumPitchConfidence {
-            pitchScratch.append(estimate.midiPitch)
+        var totalWeight = 0
+        for (estimate, weight) in pitchEstimates where estimate.confidence >= settings.minimumPitchConfidence {
+            pitchScratch.append((estimate.midiPitch, weight))
             confidenceSum += estimate.confidence
+            totalWeight += weight
         }
-        pitchScratch.sort()
+        pitchScratch.sort { $0.midi < $1.midi }
         var midi: Double?
-        if !pitchScratch.isEmpty {
-            let middle = pitchScratch.count / 2
-            midi =
-                pitchScratch.count % 2 == 1
-                ? pitchScratch[middle] : 0.5 * (pitchScratch[middle - 1] + pitchScratch[middle])
+        var accumulated = 0
+        for (pitch, weight) in pitchScratch {
+            accumulated += weight
+            if 2 * accumulated >= totalWeight {
+                midi = pitch
+                break
+            }
         }
         var confidence = pitchScratch.isEmpty ? 0 : confidenceSum / Double(pitchScratch.count)
 
@@ -411,6 +563,7 @@ public final class StreamingListener {
             features: features)
         outputs.append(.event(event))
         if let f0 { previousF0 = f0 }
+        previousEventPitch = midi
         if eventInterOnset > 0 { previousInterOnsetSeconds = interOnsetSeconds }
     }
 }

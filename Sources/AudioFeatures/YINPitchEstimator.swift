@@ -121,23 +121,36 @@ public final class YINPitchEstimator {
                     return normalised[lag]
                 }
 
-                // First dip under the threshold, followed down to its local minimum; else the global minimum.
-                var chosen = -1
-                var lag = minLag
-                while lag <= maxLag {
-                    if value(lag) < threshold {
-                        while lag + 1 <= maxLag && value(lag + 1) < normalised[lag] { lag += 1 }
-                        chosen = lag
-                        break
-                    }
-                    lag += 1
+                // The local minimum at or after `lag`.
+                func bottom(from start: Int) -> Int {
+                    var lag = start
+                    while lag + 1 <= maxLag && value(lag + 1) < normalised[lag] { lag += 1 }
+                    return lag
                 }
-                if chosen < 0 {
-                    var best = minLag
-                    for candidate in minLag...maxLag where normalised[candidate] < normalised[best] {
-                        best = candidate
+                // First dip under `limit`, followed down to its local minimum.
+                func firstDip(under limit: Double) -> Int? {
+                    var lag = minLag
+                    while lag <= maxLag {
+                        if value(lag) < limit { return bottom(from: lag) }
+                        lag += 1
                     }
-                    chosen = best
+                    return nil
+                }
+
+                var chosen: Int
+                if let dip = firstDip(under: threshold) {
+                    chosen = dip
+                } else {
+                    // No dip under the threshold (vibrato, a ringing previous note): the first dip under the next
+                    // step above the deepest one, not the deepest itself, which is often a common period of
+                    // overlapping notes far below either.
+                    var deepest = minLag
+                    for candidate in minLag...maxLag where normalised[candidate] < normalised[deepest] {
+                        deepest = candidate
+                    }
+                    let step = threshold / 3
+                    let limit = threshold + step * ((normalised[deepest] - threshold) / step).rounded(.down) + step
+                    chosen = firstDip(under: limit) ?? deepest
                 }
                 guard chosen > minLag - 1, chosen < maxLag else { return nil }
 
