@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Accuracy: MusicHal's perception against the librosa baseline, scored with mir_eval on material with known
 # notes. Creates Scripts/.venv-librosa (librosa, mir_eval, soundfile from PyPI); renders extra instruments with
-# fluidsynth when it is installed. Not a CI test: a measurement to read.
+# fluidsynth when it is installed. Not a CI test: a measurement to read. Usage: Scripts/score-perception.sh [--held-out]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=Scripts/.venv-librosa

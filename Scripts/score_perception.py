@@ -43,10 +43,12 @@ def score(truth, onsets, pitches):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--musichal", required=True)
+    parser.add_argument("--held-out", action="store_true",
+                        help="also score seven instruments that were not used while tuning the listener")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, path, truth in perception_material.material(tmp):
+        for name, path, truth in perception_material.material(tmp, args.held_out):
             ours = score(truth, *musichal_events(args.musichal, path))
             theirs = score(truth, *librosa_events(path))
             rows.append((name, len(truth), ours, theirs))
