@@ -409,8 +409,9 @@ public final class StreamingListener {
         var best = frame
         var bestValue = -1.0
         for hopsAgo in 0..<count {
+            // Near the start of the stream the ring reaches back before frame 0.
+            guard FrameTime(hopsAgo * hopFrames) + onsetCompensationFrames < newest else { break }
             let end = newest - FrameTime(hopsAgo * hopFrames)
-            guard end > onsetCompensationFrames else { break }
             let time = end - onsetCompensationFrames
             guard time + FrameTime(0.06 * sampleRate) >= frame, time <= frame + FrameTime(0.02 * sampleRate) else {
                 continue

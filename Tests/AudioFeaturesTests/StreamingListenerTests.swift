@@ -25,6 +25,44 @@ struct StreamingListenerTests {
         #expect(result.pitchAccuracy >= 0.97, "pitch accuracy \(result.pitchAccuracy)")
     }
 
+    @Test("a glide to a new pitch without an attack (legato) starts a new event within the glide, with its pitch")
+    func legatoChange() throws {
+        let sampleRate = 48_000.0
+        // 80 ms glides: too gradual for spectral flux (with legato splits off the whole line is one event).
+        let samples = SyntheticMelody.legato([(0.4, 69), (0.4, 72), (0.4, 67)], sampleRate: sampleRate)
+        let events = try listen(samples, sampleRate: sampleRate).events
+        #expect(events.map { $0.midiNote } == [69, 72, 67])
+        let onsets = events.map { Double($0.onsetFrame) / sampleRate }
+        #expect(
+            onsets.count == 3 && (0.38...0.50).contains(onsets[1]) && (0.78...0.90).contains(onsets[2]), "\(onsets)")
+
+        var off = ListenerSettings()
+        off.legatoSemitones = 0
+        #expect(try listen(samples, sampleRate: sampleRate, settings: off).events.count == 1)
+    }
+
+    @Test("a legato change in the first moments of a stream is found; its search stops at the stream's start")
+    func legatoAtStreamStart() throws {
+        // The change is confirmed 140 ms into the stream, while the search for its spectral change looks back 160 ms.
+        let sampleRate = 48_000.0
+        let samples = SyntheticMelody.legato([(0.02, 69), (0.5, 76)], sampleRate: sampleRate, glide: 0.05)
+        let events = try listen(samples, sampleRate: sampleRate).events
+        #expect(events.last?.midiNote == 76, "\(events.map { (Double($0.onsetFrame) / sampleRate, $0.midiPitch) })")
+        #expect(events.count == 2)
+    }
+
+    @Test("the click of a tone cut off is not an onset, and the next note's pitch is its own")
+    func noteEndIsNoOnset() throws {
+        let sampleRate = 48_000.0
+        // A note cut off abruptly at 0.3 s (a broadband click), 30 ms of quiet, then a slow-attack note a fifth down.
+        var samples = SyntheticMelody.legato([(0.3, 74)], sampleRate: sampleRate)
+        samples += [Float](repeating: 0, count: Int(0.03 * sampleRate))
+        samples += SyntheticMelody.legato([(0.5, 67)], sampleRate: sampleRate, fadeIn: 0.08)
+        let events = try listen(samples, sampleRate: sampleRate).events
+        #expect(
+            events.map { $0.midiNote } == [74, 67], "events at \(events.map { Double($0.onsetFrame) / sampleRate })")
+    }
+
     @Test("block size does not change what is heard (training and live see the same events)")
     func blockSizeInvariance() throws {
         let sampleRate = 48_000.0

@@ -49,6 +49,30 @@ public enum SyntheticMelody {
         return samples
     }
 
+    /// A sustained, phase-continuous tone (three harmonics) that glides to each new pitch over `glide` seconds
+    /// without any attack, as a slurred voice or bowed line does: `notes` are (seconds, MIDI pitch) in order; `fadeIn`
+    /// is the first attack.
+    public static func legato(
+        _ notes: [(seconds: Double, midi: Double)], sampleRate: Double, glide: Double = 0.08, fadeIn: Double = 0.005
+    ) -> [Float] {
+        var samples: [Float] = []
+        var phase = 0.0
+        var previous = notes.first?.midi ?? 69
+        for (seconds, midi) in notes {
+            let glideFrames = max(1, glide * sampleRate)
+            for n in 0..<Int(seconds * sampleRate) {
+                let position = min(1, Double(n) / glideFrames)
+                let pitch = previous + (midi - previous) * position
+                let gain = min(1, Double(samples.count) / (fadeIn * sampleRate))
+                let partials = 0.5 * Double.sin(phase) + 0.2 * Double.sin(2 * phase) + 0.1 * Double.sin(3 * phase)
+                samples.append(Float(0.4 * gain * partials))
+                phase += 2 * Double.pi * 440 * Double.exp2((pitch - 69) / 12) / sampleRate
+            }
+            previous = midi
+        }
+        return samples
+    }
+
     /// A deterministic random monophonic melody: `count` notes, IOIs between 0.15 and 0.5 s, MIDI 48...84.
     public static func randomMelody(count: Int, seed: UInt64, low: Int = 48, high: Int = 84) -> [SyntheticNote] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
