@@ -205,6 +205,8 @@ public final class ModelTrainer {
         allParameters["loudness_contour_db"] = Self.loudnessContour(events).map { String((($0 * 10).rounded()) / 10) }
             .joined(separator: ",")
         allParameters["hop_seconds"] = "\(settings.hopSeconds)"
+        allParameters["legato_semitones"] = "\(settings.legatoSemitones)"
+        allParameters["offset_drop_db"] = "\(settings.offsetDropDB)"
         let metadata = ModelMetadata(
             musicHalVersion: musicHalVersion, createdAt: createdAt, analysisSampleRate: analysisSampleRate,
             featureLayoutVersion: EventFeatureLayout.version, thresholdWasAutomatic: automatic, sources: sources,

@@ -38,6 +38,10 @@ struct ModelTrainerTests {
         #expect(summary.maxLRS == model.oracle.maxLRS)
         #expect(model.metadata.sources.map(\.name) == ["a.wav"])
         #expect(model.metadata.sources[0].eventCount == model.events.count)
+        // The listener settings that decide where events start are recorded with the model.
+        #expect(model.metadata.parameters["hop_seconds"] == "0.005")
+        #expect(model.metadata.parameters["legato_semitones"] == "0.75")
+        #expect(model.metadata.parameters["offset_drop_db"] == "9.0")
         #expect(
             abs(summary.audioSeconds - Double(SyntheticMelody.render(notes, sampleRate: sampleRate).count) / sampleRate)
                 < 0.01)
