@@ -299,42 +299,33 @@ public final class JACKDevice: RealtimeAudioDevice, Sendable {
     @discardableResult
     private func applyConnections(_ session: JACKSession, firstTime: Bool, reportFailures: Bool = false) -> Bool {
         var complete = true
-        let audioSources = session.portNames(type: JACK_DEFAULT_AUDIO_TYPE, flags: JackPortIsOutput)
-        for (index, port) in configuration.audioInputs.enumerated() {
-            let ours = session.inputPortNames[index]
-            for pattern in port.connections {
-                let sources = PortPattern.validated(pattern).matches(in: audioSources)
-                if sources.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
-                for source in sources {
-                    complete = connect(session, from: source, to: ours, reportFailure: reportFailures) && complete
+        // Each of our ports to every other port its patterns match: sources for our inputs, destinations for
+        // our outputs.
+        func connectPorts(_ ours: [String], patterns: [[String]], among others: [String], oursAreInputs: Bool) {
+            for (ours, patterns) in zip(ours, patterns) {
+                for pattern in patterns {
+                    let matches = PortPattern.validated(pattern).matches(in: others)
+                    if matches.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
+                    for other in matches {
+                        let (from, to) = oursAreInputs ? (other, ours) : (ours, other)
+                        complete = connect(session, from: from, to: to, reportFailure: reportFailures) && complete
+                    }
                 }
             }
         }
+        connectPorts(
+            session.inputPortNames, patterns: configuration.audioInputs.map(\.connections),
+            among: session.portNames(type: JACK_DEFAULT_AUDIO_TYPE, flags: JackPortIsOutput), oursAreInputs: true)
         // Never our own MIDI outputs: a loose pattern must not make MusicHal hear itself.
         let midiSources = session.portNames(type: JACK_DEFAULT_MIDI_TYPE, flags: JackPortIsOutput).filter {
             !$0.hasPrefix(session.clientName + ":")
         }
-        for (index, port) in configuration.midiInputs.enumerated() {
-            let ours = session.midiInputPortNames[index]
-            for pattern in port.connections {
-                let sources = PortPattern.validated(pattern).matches(in: midiSources)
-                if sources.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
-                for source in sources {
-                    complete = connect(session, from: source, to: ours, reportFailure: reportFailures) && complete
-                }
-            }
-        }
-        let midiDestinations = session.portNames(type: JACK_DEFAULT_MIDI_TYPE, flags: JackPortIsInput)
-        for (index, port) in configuration.midiOutputs.enumerated() {
-            let ours = session.midiPortNames[index]
-            for pattern in port.connections {
-                let destinations = PortPattern.validated(pattern).matches(in: midiDestinations)
-                if destinations.isEmpty && firstTime { logger.notice("no JACK port matches '\(pattern)' (yet)") }
-                for destination in destinations {
-                    complete = connect(session, from: ours, to: destination, reportFailure: reportFailures) && complete
-                }
-            }
-        }
+        connectPorts(
+            session.midiInputPortNames, patterns: configuration.midiInputs.map(\.connections), among: midiSources,
+            oursAreInputs: true)
+        connectPorts(
+            session.midiPortNames, patterns: configuration.midiOutputs.map(\.connections),
+            among: session.portNames(type: JACK_DEFAULT_MIDI_TYPE, flags: JackPortIsInput), oursAreInputs: false)
         return complete
     }
 

@@ -81,30 +81,18 @@ struct BinaryReader {
         return string
     }
 
-    mutating func readInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
-        guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
-            throw .badLength(section: section, field: what, value: count)
-        }
-        // One bounds check, then a straight pass (the format is little-endian, like every machine we run on).
-        let base = offset
-        let values = [Int](unsafeUninitializedCapacity: count) { buffer, initialised in
-            for i in 0..<count {
-                buffer[i] = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: Int32.self)))
-            }
-            initialised = count
-        }
-        offset += 4 * count
-        return values
-    }
-
-    mutating func readUInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
+    /// `count` little-endian 32-bit words, each converted by `convert`: one bounds check, then a straight pass.
+    @inline(__always)
+    private mutating func readWords<Value>(
+        count: Int, _ what: String, _ convert: (UInt32) -> Value
+    ) throws(ModelFormatError) -> [Value] {
         guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
             throw .badLength(section: section, field: what, value: count)
         }
         let base = offset
-        let values = [Int](unsafeUninitializedCapacity: count) { buffer, initialised in
+        let values = [Value](unsafeUninitializedCapacity: count) { buffer, initialised in
             for i in 0..<count {
-                buffer[i] = Int(
+                buffer[i] = convert(
                     UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))
             }
             initialised = count
@@ -113,19 +101,15 @@ struct BinaryReader {
         return values
     }
 
+    mutating func readInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
+        try readWords(count: count, what) { Int(Int32(bitPattern: $0)) }
+    }
+
+    mutating func readUInt32Array(count: Int, _ what: String) throws(ModelFormatError) -> [Int] {
+        try readWords(count: count, what) { Int($0) }
+    }
+
     mutating func readFloatArray(count: Int, _ what: String) throws(ModelFormatError) -> [Float] {
-        guard count >= 0, count.multipliedReportingOverflow(by: 4).partialValue <= remaining else {
-            throw .badLength(section: section, field: what, value: count)
-        }
-        let base = offset
-        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-            for i in 0..<count {
-                let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self))
-                buffer[i] = Float(bitPattern: bits)
-            }
-            initialised = count
-        }
-        offset += 4 * count
-        return values
+        try readWords(count: count, what) { Float(bitPattern: $0) }
     }
 }

@@ -18,6 +18,12 @@ func listen(
         start = end
     }
     listener.finish(into: &outputs)
+    let (events, onsets) = separate(outputs)
+    return (events, onsets, listener)
+}
+
+/// A listener's outputs as its events and its onset frames, each in order.
+func separate(_ outputs: [ListenerOutput]) -> (events: [MusicalEvent], onsets: [FrameTime]) {
     var events: [MusicalEvent] = []
     var onsets: [FrameTime] = []
     for output in outputs {
@@ -26,7 +32,7 @@ func listen(
         case .onset(let frame, _): onsets.append(frame)
         }
     }
-    return (events, onsets, listener)
+    return (events, onsets)
 }
 
 /// Onset F-measure within `tolerance` seconds and pitch accuracy (within half a semitone) of matched notes.

@@ -13,14 +13,7 @@ private func hear(
     for message in messages { listener.receive(message, into: &outputs) }
     if let end { listener.advance(to: end, into: &outputs) }
     if finish { listener.finish(into: &outputs) }
-    var events: [MusicalEvent] = []
-    var onsets: [FrameTime] = []
-    for output in outputs {
-        switch output {
-        case .event(let event): events.append(event)
-        case .onset(let frame, _): onsets.append(frame)
-        }
-    }
+    let (events, onsets) = separate(outputs)
     return (events, onsets, listener)
 }
 

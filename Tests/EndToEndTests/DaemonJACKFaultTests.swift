@@ -10,32 +10,13 @@ struct PeerSegment: Decodable {
 }
 
 extension DaemonJACKTests {
-    /// Trains the demo model into `models` (what the answering tests play from).
-    static func trainDemoModel(into models: String, with runner: CommandRunner) throws -> Bool {
-        let recording = CommandRunner.packageRoot.appendingPathComponent("Config/demo/minuet-in-g.flac").path
-        return try runner.run(["train", recording, "-o", "minuet", "--models-dir", models, "--threshold", "0.6"])
-            .status == 0
-    }
-
-    /// The daemon's audio state as `/hal/status` reports it (`musichal ctl` answers within milliseconds).
-    static func audioState(of daemon: DaemonHarness) throws -> String? {
-        let result = try daemon.runner.run(["ctl", "--port", String(daemon.port), "--timeout", "0.5", "/hal/status"])
-        guard
-            let line = result.standardOutput.split(separator: "\n").first(where: {
-                $0.hasPrefix("/hal/status/audio/state ")
-            })
-        else { return nil }
-        return String(line.dropFirst("/hal/status/audio/state ".count)).trimmingCharacters(
-            in: CharacterSet(charactersIn: "\""))
-    }
-
     /// Polls the audio state until `accept` holds; returns when it did, or nil after `timeout`.
     static func waitForAudioState(
         of daemon: DaemonHarness, timeout: Double, _ accept: (String) -> Bool
     ) throws -> Date? {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
-            if let state = try audioState(of: daemon), accept(state) { return Date() }
+            if let state = try daemon.audioState(), accept(state) { return Date() }
             usleep(20_000)
         }
         return nil
@@ -48,7 +29,7 @@ extension DaemonJACKTests {
         let setup = try CommandRunner()
         defer { setup.cleanUp() }
         let models = setup.home.appendingPathComponent("models").path
-        #expect(try Self.trainDemoModel(into: models, with: setup))
+        #expect(try setup.trainDemo(into: models).status == 0)
         // The daemon connects the peer's ports by pattern whenever they appear, as it would a synth and a mic.
         let daemon = try DaemonHarness(
             configuration: """

@@ -186,24 +186,12 @@ struct DaemonJACKTests {
         defer { daemon.cleanUp() }
         #expect(daemon.notify.wait(for: "READY=1") != nil, "daemon not ready")
         // `musichal ctl` answers within a few milliseconds, so the reconnect time is measured finely.
-        func audioState() throws -> String? {
-            let result = try daemon.runner.run([
-                "ctl", "--port", String(daemon.port), "--timeout", "0.5", "/hal/status",
-            ])
-            guard
-                let line = result.standardOutput.split(separator: "\n").first(where: {
-                    $0.hasPrefix("/hal/status/audio/state ")
-                })
-            else { return nil }
-            return String(line.dropFirst("/hal/status/audio/state ".count)).trimmingCharacters(
-                in: CharacterSet(charactersIn: "\""))
-        }
-        #expect(try audioState() == "running")
+        #expect(try daemon.audioState() == "running")
         var reconnectSeconds: [Double] = []
         for round in 0..<10 {
             jack.kill(round % 2 == 0 ? SIGKILL : SIGTERM)
             Thread.sleep(forTimeInterval: 0.5)
-            #expect(try audioState()?.hasPrefix("reconnecting") == true, "round \(round)")
+            #expect(try daemon.audioState()?.hasPrefix("reconnecting") == true, "round \(round)")
             if round == 0 {
                 let refused = try daemon.python(["/hal/transport/start"]).first { $0.0 == "/hal/fail" }
                 #expect(refused?.1.last as? Int == 503)
@@ -211,10 +199,10 @@ struct DaemonJACKTests {
             #expect(daemon.process.isRunning)
             try jack.start()
             let back = Date()
-            var state = try audioState()
+            var state = try daemon.audioState()
             while state != "running" && Date().timeIntervalSince(back) < 4 {
                 Thread.sleep(forTimeInterval: 0.05)
-                state = try audioState()
+                state = try daemon.audioState()
             }
             #expect(state == "running", "round \(round): \(state ?? "no answer")")
             let took = Date().timeIntervalSince(back)

@@ -68,7 +68,7 @@ extension DaemonJACKTests {
         let setup = try CommandRunner()
         defer { setup.cleanUp() }
         let models = setup.home.appendingPathComponent("models").path
-        #expect(try Self.trainDemoModel(into: models, with: setup))
+        #expect(try setup.trainDemo(into: models).status == 0)
         let daemon = try DaemonHarness(
             configuration: """
                 paths: {models: \(models)}

@@ -42,3 +42,17 @@ extension CommandRunner {
         try run(["train", Self.demoRecording, "-o", name, "--models-dir", models, "--threshold", "0.6"])
     }
 }
+
+extension DaemonHarness {
+    /// The daemon's audio state as `/hal/status` reports it (`musichal ctl` answers within milliseconds).
+    func audioState() throws -> String? {
+        let result = try runner.run(["ctl", "--port", String(port), "--timeout", "0.5", "/hal/status"])
+        guard
+            let line = result.standardOutput.split(separator: "\n").first(where: {
+                $0.hasPrefix("/hal/status/audio/state ")
+            })
+        else { return nil }
+        return String(line.dropFirst("/hal/status/audio/state ".count)).trimmingCharacters(
+            in: CharacterSet(charactersIn: "\""))
+    }
+}

@@ -104,14 +104,8 @@ struct EngineCommandTests {
     @Test("learning adds what is heard to the memory while the agent plays; model swaps and panics flush notes")
     func learningAndSwaps() throws {
         let sampleRate = 48_000.0
-        let notes = SyntheticMelody.randomMelody(count: 20, seed: 21, low: 55, high: 79)
-        let samples = SyntheticMelody.render(notes, sampleRate: sampleRate)
-        let trainer = ModelTrainer(
-            analysisSampleRate: sampleRate, threshold: .fixed(0.6), fftProvider: ReferenceFFTProvider())
-        try trainer.beginSource(name: "m", contentHash: "t")
-        try trainer.feed(AudioBlock(startFrame: 0, sampleRate: sampleRate, samples: samples))
-        try trainer.endSource()
-        let (model, _) = try trainer.finish(musicHalVersion: "test", createdAt: "now")
+        let noteCount = 20
+        let (model, samples) = try trainedModel(sampleRate: sampleRate, notes: noteCount, seed: 21)
 
         var improviser = Improviser(sampleRate: sampleRate, seed: 1)
         improviser.load(model)
@@ -131,7 +125,7 @@ struct EngineCommandTests {
         }
         _ = engine.finishInput()
         let grown = try #require(engine.improviser.model)
-        #expect(grown.events.count >= model.events.count + notes.count - 2)
+        #expect(grown.events.count >= model.events.count + noteCount - 2)
         #expect(grown.oracle.inputCount == grown.events.count)
 
         // A model swap and a panic release everything: every note-on so far has its note-off.

@@ -8,8 +8,10 @@ import Testing
 import Training
 
 /// A short model trained on a synthetic melody, and the melody's audio to play the engine with.
-private func trainedModel(sampleRate: Double) throws -> (model: MusicHalModel, samples: [Float]) {
-    let notes = SyntheticMelody.randomMelody(count: 24, seed: 31, low: 55, high: 79)
+func trainedModel(sampleRate: Double, notes count: Int = 24, seed: UInt64 = 31) throws
+    -> (model: MusicHalModel, samples: [Float])
+{
+    let notes = SyntheticMelody.randomMelody(count: count, seed: seed, low: 55, high: 79)
     let samples = SyntheticMelody.render(notes, sampleRate: sampleRate)
     let trainer = ModelTrainer(
         analysisSampleRate: sampleRate, threshold: .fixed(0.6), fftProvider: ReferenceFFTProvider())
