@@ -21,6 +21,12 @@ def main():
         builder.add_arg(int(value) if kind == "i" else float(value) if kind == "f" else value)
     packet = builder.build().dgram
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Thousands of replies can arrive while this process waits for a core: a large receive buffer keeps the count
+    # about the daemon, not about this peer's default 200 kB buffer (forced past rmem_max when allowed).
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 16 << 20)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
     sock.bind(("127.0.0.1", 0))
     sock.setblocking(False)
     replies, busy = {}, 0
