@@ -18,6 +18,8 @@ import threading
 import time
 
 import jack
+
+from jack_open import open_client
 import numpy as np
 
 from jack_peer import melody
@@ -32,7 +34,7 @@ def join(server, on_line):
     if on_line:
         print("WAITING", file=sys.stderr, flush=True)
         sys.stdin.readline()
-    return jack.Client("peer", servername=server, no_start_server=True)
+    return open_client("peer", server)
 
 
 def main():

@@ -14,6 +14,8 @@ import threading
 import time
 
 import jack
+
+from jack_open import open_client
 import numpy as np
 
 PITCHES = [60, 62, 64, 65, 67, 65, 64, 62]
@@ -43,7 +45,7 @@ def main():
         target = sys.argv[sys.argv.index("--client") + 1]
     if "--notes" in sys.argv:
         count = int(sys.argv[sys.argv.index("--notes") + 1])
-    client = jack.Client("keys", servername=server, no_start_server=True)
+    client = open_client("keys", server)
     keyboard = client.midi_outports.register("out")
     midi_in = client.midi_inports.register("midi_in")
     audio_out = client.outports.register("audio") if audio else None

@@ -11,6 +11,8 @@ import threading
 import time
 
 import jack
+
+from jack_open import open_client
 import numpy as np
 
 
@@ -41,7 +43,7 @@ def main():
         target = sys.argv[sys.argv.index("--client") + 1]
     if "--notes" in sys.argv:
         count = int(sys.argv[sys.argv.index("--notes") + 1])
-    client = jack.Client("peer", servername=server, no_start_server=True)
+    client = open_client("peer", server)
     out = client.outports.register("out")
     midi_in = client.midi_inports.register("midi_in")
     rate = client.samplerate

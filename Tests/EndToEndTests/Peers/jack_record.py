@@ -11,10 +11,12 @@ import time
 
 import jack
 
+from jack_open import open_client
+
 
 def main():
     server, seconds = sys.argv[1], float(sys.argv[2])
-    client = jack.Client("recorder", servername=server, no_start_server=True)
+    client = open_client("recorder", server)
     port = client.midi_inports.register("midi_in")
     events = []
     lock = threading.Lock()

@@ -18,6 +18,8 @@ import threading
 import time
 
 import jack
+
+from jack_open import open_client
 import numpy as np
 from pythonosc import osc_message_builder
 
@@ -79,7 +81,7 @@ def main():
     warm_up = option("--warm-up", 60.0)
     osc_every = option("--osc-every", 4800)
     max_wall = option("--max-wall", 600.0)
-    client = jack.Client("soak", servername=server, no_start_server=True)
+    client = open_client("soak", server)
     out = client.outports.register("out")
     midi_in = client.midi_inports.register("midi_in")
     rate, blocksize = client.samplerate, client.blocksize
