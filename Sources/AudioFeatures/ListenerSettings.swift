@@ -10,6 +10,14 @@ public struct ListenerSettings: Sendable, Hashable {
     /// A flux peak where the level has just fallen this far below the 20 ms before it, and is not rising again,
     /// is a note's end (the click of a cut-off tone), not an onset.
     public var offsetDropDB = 9.0
+    /// A flux peak whose level has risen this far out of a trough of the last `backtrackSeconds` is placed where
+    /// the level left the trough: a slow attack (a bowed or blown note) peaks in flux tens of milliseconds later.
+    public var backtrackRiseDB = 6.0
+    /// How far back an onset may be placed before its flux peak.
+    public var backtrackSeconds = 0.08
+    /// A rise out of a trough this large vouches for a flux peak too small in absolute terms (a quiet tongued or
+    /// bowed re-articulation): see `SpectralFluxOnsetDetector.Settings.vouchedDeltaFraction`.
+    public var vouchingRiseDB = 9.0
     /// Level (dBFS) under which no event starts and at which an event ends.
     public var gateDB = -50.0
     /// An event ends when its level falls this far below its peak ...

@@ -13,6 +13,9 @@ public struct SpectralFluxOnsetDetector: Sendable {
     public struct Settings: Sendable, Hashable {
         /// Constant part of the threshold, in ODF units (mean positive log-flux per bin).
         public var delta: Double = 0.005
+        /// Fraction of `delta` kept when the caller vouches for an onset by other evidence (the level rising out of a
+        /// dip): the flux of a quiet re-articulated note is small in absolute terms but far above its recent median.
+        public var vouchedDeltaFraction = 0.5
         /// Weight of the recent median in the threshold.
         public var medianMultiplier: Double = 1.5
         /// Number of past frames in the moving median.
@@ -45,7 +48,8 @@ public struct SpectralFluxOnsetDetector: Sendable {
     private var recentCount = 0
     private var previousODF = 0.0
     private var beforePreviousODF = 0.0
-    private var previousThreshold = Double.infinity
+    private var previousMedianTerm = Double.infinity
+    private var previousMemoryTerm = Double.infinity
     private var framesSinceOnset = Int.max / 2
     private var framesSinceOnsetBeforeLast = Int.max / 2
     private var peakMemory = 0.0
@@ -80,7 +84,8 @@ public struct SpectralFluxOnsetDetector: Sendable {
         recentCount = 0
         previousODF = 0
         beforePreviousODF = 0
-        previousThreshold = .infinity
+        previousMedianTerm = .infinity
+        previousMemoryTerm = .infinity
         framesSinceOnset = Int.max / 2
         framesSinceOnsetBeforeLast = Int.max / 2
         peakMemory = 0
@@ -99,8 +104,9 @@ public struct SpectralFluxOnsetDetector: Sendable {
     }
 
     /// Feeds the next frame's magnitudes. Returns true when the *previous* frame was an onset; `minimumGap` is
-    /// the smallest allowed distance between onsets in frames.
-    public mutating func process(magnitudes: [Float], minimumGapFrames: Int) -> Bool {
+    /// the smallest allowed distance between onsets in frames. `vouched` says the caller has other evidence of an
+    /// onset at the previous frame: the absolute part of its threshold shrinks to `vouchedDeltaFraction`.
+    public mutating func process(magnitudes: [Float], minimumGapFrames: Int, vouched: Bool = false) -> Bool {
         let depth = settings.lagFrames + 1
         let current = historyIndex
         let reference = (historyIndex + 1) % depth  // the frame `lagFrames` ago
@@ -172,15 +178,17 @@ public struct SpectralFluxOnsetDetector: Sendable {
 
         // The previous frame is an onset if it is a local peak above its threshold.
         let isPeak = previousODF > beforePreviousODF && previousODF >= flux
-        let isOnset = isPeak && previousODF > previousThreshold && framesSinceOnset >= minimumGapFrames
+        let delta = vouched ? settings.delta * settings.vouchedDeltaFraction : settings.delta
+        let threshold = max(delta + previousMedianTerm, previousMemoryTerm)
+        let isOnset = isPeak && previousODF > threshold && framesSinceOnset >= minimumGapFrames
         if isOnset { framesSinceOnsetBeforeLast = framesSinceOnset }
         framesSinceOnset = isOnset ? 1 : framesSinceOnset + 1
 
         // Threshold for the current frame from the median of the frames before it and the decaying peak memory.
         let median = recentMedian()
         peakMemory *= peakMemoryDecay
-        previousThreshold = max(
-            settings.delta + settings.medianMultiplier * median, settings.peakMemoryWeight * peakMemory)
+        previousMedianTerm = settings.medianMultiplier * median
+        previousMemoryTerm = settings.peakMemoryWeight * peakMemory
         peakMemory = max(peakMemory, flux)
         remember(flux)
         beforePreviousODF = previousODF

@@ -33,8 +33,8 @@ public final class StreamingListener {
     private var started = false
     private var samplesInHop = 0
     private var previousLevelDB = -120.0
-    /// Levels of the last hops, newest at `recentLevelIndex - 1` (a ring).
-    private var recentLevels = [Double](repeating: -120, count: 6)
+    /// Levels of the last 32 hops (160 ms), newest at `recentLevelIndex - 1` (a ring).
+    private var recentLevels = [Double](repeating: -120, count: 32)
     private var recentLevelIndex = 0
     /// Onset detection function of the last 32 hops (160 ms), newest at `recentODFIndex - 1` (a ring).
     private var recentODF = [Double](repeating: 0, count: 32)
@@ -43,6 +43,7 @@ public final class StreamingListener {
     // Frame counts derived from the settings.
     private let onsetCompensationFrames: FrameTime
     private let minimumGapHops: Int
+    private let backtrackHops: Int
     private let releaseHops: Int
     private let maximumEventFrames: FrameTime
     private let attackSkipFrames: Int
@@ -120,6 +121,7 @@ public final class StreamingListener {
         // The flux peak of a sharp onset comes about a third of a window after it enters the window.
         onsetCompensationFrames = FrameTime(Double(onsetSize) * 0.3)
         minimumGapHops = max(1, Int((settings.minimumInterOnsetSeconds * sampleRate / Double(hopFrames)).rounded()))
+        backtrackHops = Int((settings.backtrackSeconds * sampleRate / Double(hopFrames)).rounded())
         releaseHops = max(1, Int((settings.releaseSeconds * sampleRate / Double(hopFrames)).rounded()))
         maximumEventFrames = FrameTime(settings.maximumEventSeconds * sampleRate)
         attackFrames = FrameTime(0.1 * sampleRate)
@@ -273,10 +275,12 @@ public final class StreamingListener {
                     UnsafeBufferPointer(rebasing: h[start..<h.count]), UnsafeBufferPointer(rebasing: h[0..<end]))
             }
         }
-        let previousHopWasOnset = onsetDetector.process(
-            magnitudes: onsetSpectrum.magnitudes, minimumGapFrames: minimumGapHops)
         recentLevels[recentLevelIndex] = level
         recentLevelIndex = (recentLevelIndex + 1) % recentLevels.count
+        let rise = riseOutOfTrough()
+        let previousHopWasOnset = onsetDetector.process(
+            magnitudes: onsetSpectrum.magnitudes, minimumGapFrames: minimumGapHops,
+            vouched: rise.decibels >= settings.vouchingRiseDB)
         recentODF[recentODFIndex] = onsetDetector.lastODF
         recentODFIndex = (recentODFIndex + 1) % recentODF.count
         var isOnset = previousHopWasOnset
@@ -287,6 +291,11 @@ public final class StreamingListener {
         if isOnset && max(level, previousLevelDB) > settings.gateDB {
             let detectedAt = position - FrameTime(hopFrames)
             var frame = detectedAt > onsetCompensationFrames ? detectedAt - onsetCompensationFrames : 0
+            if rise.decibels >= settings.backtrackRiseDB {
+                // A slow attack peaks in flux well after the note began: the note began where the level left its trough.
+                let back = FrameTime(rise.troughHopsAgo * hopFrames)
+                frame = min(frame, position > back ? position - back : 0)
+            }
             if let last = previousOnset, frame <= last { frame = last + 1 }
             startEvent(at: frame, levelDB: max(level, previousLevelDB), into: &outputs)
         }
@@ -294,14 +303,29 @@ public final class StreamingListener {
         previousLevelDB = level
     }
 
+    /// Level of the hop completed `hopsAgo` hops before the newest (0: the newest).
+    private func level(hopsAgo: Int) -> Double {
+        let count = recentLevels.count
+        return recentLevels[(recentLevelIndex - 1 - hopsAgo + 2 * count) % count]
+    }
+
+    /// How far the level of the hop just completed has risen above the quietest hop of the last `backtrackSeconds`,
+    /// and how many hops ago the rise out of that trough began (the latest hop within 3 dB of it).
+    private func riseOutOfTrough() -> (decibels: Double, troughHopsAgo: Int) {
+        let span = min(recentLevels.count - 1, max(2, backtrackHops))
+        var trough = Double.infinity
+        for hop in 1...span { trough = min(trough, level(hopsAgo: hop)) }
+        var end = 1
+        while end < span && level(hopsAgo: end) > trough + 3 { end += 1 }
+        return (level(hopsAgo: 0) - trough, end)
+    }
+
     /// Whether the flux peak of the previous hop is a note's end: the level of the hop just completed and the one
     /// before is far below the four hops before those, and not rising out of a trough.
     private func isNoteEnd() -> Bool {
-        let count = recentLevels.count
-        func level(hopsAgo: Int) -> Double { recentLevels[(recentLevelIndex - 1 - hopsAgo + 2 * count) % count] }
         let now = max(level(hopsAgo: 0), level(hopsAgo: 1))
         var before = -120.0
-        for hop in 2..<count { before = max(before, level(hopsAgo: hop)) }
+        for hop in 2..<6 { before = max(before, level(hopsAgo: hop)) }
         let trough = min(level(hopsAgo: 1), level(hopsAgo: 2))
         return now < before - settings.offsetDropDB && level(hopsAgo: 0) < trough + 3
     }

@@ -207,6 +207,8 @@ public final class ModelTrainer {
         allParameters["hop_seconds"] = "\(settings.hopSeconds)"
         allParameters["legato_semitones"] = "\(settings.legatoSemitones)"
         allParameters["offset_drop_db"] = "\(settings.offsetDropDB)"
+        allParameters["backtrack_rise_db"] = "\(settings.backtrackRiseDB)"
+        allParameters["vouching_rise_db"] = "\(settings.vouchingRiseDB)"
         let metadata = ModelMetadata(
             musicHalVersion: musicHalVersion, createdAt: createdAt, analysisSampleRate: analysisSampleRate,
             featureLayoutVersion: EventFeatureLayout.version, thresholdWasAutomatic: automatic, sources: sources,

@@ -63,6 +63,43 @@ struct StreamingListenerTests {
             events.map { $0.midiNote } == [74, 67], "events at \(events.map { Double($0.onsetFrame) / sampleRate })")
     }
 
+    @Test("a quiet tongued line with slow attacks: every note, repeated pitches too, starts where its dip ends")
+    func slowAttacks() throws {
+        let sampleRate = 48_000.0
+        let line: [(seconds: Double, midi: Double)] = [
+            (0.4, 67), (0.4, 67), (0.25, 72), (0.25, 74), (0.25, 72), (0.25, 71), (0.4, 67), (0.4, 67), (0.5, 69),
+        ]
+        let samples = SyntheticMelody.tongued(line, sampleRate: sampleRate)
+        var starts: [Double] = []
+        var time = 0.0
+        for note in line {
+            starts.append(time)
+            time += note.seconds
+        }
+        let truth = zip(starts, line).map { SyntheticNote(onset: $0, duration: $1.seconds, midi: Int($1.midi)) }
+        let events = try listen(samples, sampleRate: sampleRate).events
+        let result = score(events, against: truth, sampleRate: sampleRate, tolerance: 0.03)
+        #expect(result.f1 == 1, "onsets \(events.map { Double($0.onsetFrame) / sampleRate })")
+        #expect(result.pitchAccuracy == 1)
+        #expect(abs(result.meanError) < 0.008, "mean onset error \(result.meanError) s")
+
+        // The repeated pitches differ only by their dips: their flux peaks stay under the threshold's absolute part
+        // unless the level's rise vouches for them.
+        var unvouched = ListenerSettings()
+        unvouched.vouchingRiseDB = .infinity
+        let missed = score(
+            try listen(samples, sampleRate: sampleRate, settings: unvouched).events, against: truth,
+            sampleRate: sampleRate, tolerance: 0.03)
+        #expect(missed.f1 < 0.9, "unvouched F1 \(missed.f1)")
+        // Placed at the flux peak instead of the trough's end, every attack is heard late.
+        var peaks = ListenerSettings()
+        peaks.backtrackRiseDB = .infinity
+        let late = score(
+            try listen(samples, sampleRate: sampleRate, settings: peaks).events, against: truth,
+            sampleRate: sampleRate, tolerance: 0.03)
+        #expect(late.meanError > 0.01, "mean onset error at the flux peaks \(late.meanError) s")
+    }
+
     @Test("block size does not change what is heard (training and live see the same events)")
     func blockSizeInvariance() throws {
         let sampleRate = 48_000.0

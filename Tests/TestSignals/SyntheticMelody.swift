@@ -73,6 +73,38 @@ public enum SyntheticMelody {
         return samples
     }
 
+    /// A quiet blown line (four harmonics over breath noise, about −30 dBFS): each note fades in over `attack`
+    /// seconds from a dip 20 dB down and falls back into the next dip over its last 25 ms, as a tongued flute or a
+    /// clarinet does; repeated pitches are only set apart by their dips. `notes` are (seconds, MIDI pitch) in order.
+    public static func tongued(
+        _ notes: [(seconds: Double, midi: Double)], sampleRate: Double, attack: Double = 0.06
+    ) -> [Float] {
+        var samples: [Float] = []
+        var phase = 0.0
+        var noise: UInt64 = 0x2545_F491_4F6C_DD1D
+        let floor = 0.1
+        let release = 0.025
+        for (seconds, midi) in notes {
+            let count = Int(seconds * sampleRate)
+            let frequency = 440 * Double.exp2((midi - 69) / 12)
+            for n in 0..<count {
+                let t = Double(n) / sampleRate
+                let rising = floor + (1 - floor) * min(1, t / attack)
+                let falling = floor + (1 - floor) * min(1, max(0, (seconds - t) / release))
+                let partials =
+                    0.5 * Double.sin(phase) + 0.15 * Double.sin(2 * phase) + 0.08 * Double.sin(3 * phase)
+                    + 0.04 * Double.sin(4 * phase)
+                noise ^= noise << 13
+                noise ^= noise >> 7
+                noise ^= noise << 17
+                let breath = Double(noise >> 11) * 0x1.0p-53 - 0.5
+                samples.append(Float(0.08 * (min(rising, falling) * partials + 0.002 * breath)))
+                phase += 2 * Double.pi * frequency / sampleRate
+            }
+        }
+        return samples
+    }
+
     /// A deterministic random monophonic melody: `count` notes, IOIs between 0.15 and 0.5 s, MIDI 48...84.
     public static func randomMelody(count: Int, seed: UInt64, low: Int = 48, high: Int = 84) -> [SyntheticNote] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1

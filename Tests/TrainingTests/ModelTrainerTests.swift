@@ -42,6 +42,8 @@ struct ModelTrainerTests {
         #expect(model.metadata.parameters["hop_seconds"] == "0.005")
         #expect(model.metadata.parameters["legato_semitones"] == "0.75")
         #expect(model.metadata.parameters["offset_drop_db"] == "9.0")
+        #expect(model.metadata.parameters["backtrack_rise_db"] == "6.0")
+        #expect(model.metadata.parameters["vouching_rise_db"] == "9.0")
         #expect(
             abs(summary.audioSeconds - Double(SyntheticMelody.render(notes, sampleRate: sampleRate).count) / sampleRate)
                 < 0.01)
