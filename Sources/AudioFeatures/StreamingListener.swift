@@ -380,14 +380,21 @@ public final class StreamingListener {
         // Samples between the onset and now are already in the history: copy them into the event buffer.
         let available = Int(min(position - frame, FrameTime(history.count)))
         let count = min(available, eventBuffer.count)
-        let first = Int((position - FrameTime(available)) & FrameTime(historyMask))
-        let mask = historyMask
-        history.withUnsafeBufferPointer { history in
-            eventBuffer.withUnsafeMutableBufferPointer { eventBuffer in
-                for i in 0..<count { eventBuffer[i] = history[(first + i) & mask] }
-            }
+        eventBuffer.withUnsafeMutableBufferPointer { eventBuffer in
+            copyHistory(count, from: position - FrameTime(available), into: eventBuffer.baseAddress!)
         }
         eventFill = count
+    }
+
+    /// Copies `count` samples of the history from `frame` on into `target`, in at most two runs (the ring wraps
+    /// once at most).
+    private func copyHistory(_ count: Int, from frame: FrameTime, into target: UnsafeMutablePointer<Float>) {
+        let start = Int(frame & FrameTime(historyMask))
+        history.withUnsafeBufferPointer { history in
+            let firstRun = min(count, history.count - start)
+            target.update(from: history.baseAddress! + start, count: firstRun)
+            (target + firstRun).update(from: history.baseAddress!, count: count - firstRun)
+        }
     }
 
     /// Whether `pitch`, after an earlier estimate that agrees with it, has left the event's pitch so far (the median
@@ -486,12 +493,8 @@ public final class StreamingListener {
                 // holds lags down to well below it: a change to a note far lower shows as this one's loss.
                 count = min(count, Self.sustainPitchFrames)
             }
-            let first = Int((position - FrameTime(count)) & FrameTime(historyMask))
-            let mask = historyMask
-            history.withUnsafeBufferPointer { history in
-                pitchSamples.withUnsafeMutableBufferPointer { samples in
-                    for i in 0..<count { samples[i] = history[(first + i) & mask] }
-                }
+            pitchSamples.withUnsafeMutableBufferPointer { samples in
+                copyHistory(count, from: position - FrameTime(count), into: samples.baseAddress!)
             }
             let estimate = pitchSamples.withUnsafeBufferPointer { samples in
                 pitchEstimator.estimate(UnsafeBufferPointer(rebasing: samples[0..<count]))
@@ -554,16 +557,22 @@ public final class StreamingListener {
         }
         var confidence = pitchScratch.isEmpty ? 0 : confidenceSum / Double(pitchScratch.count)
 
-        // Chroma, centroid and the polyphonic pitch set from the spectrum just after the attack.
-        let start = min(attackSkipFrames, eventFill)
-        eventBuffer.withUnsafeBufferPointer { buffer in
-            chromaSpectrum.analyse(UnsafeBufferPointer(rebasing: buffer[start..<eventFill]))
+        // Chroma, centroid and the polyphonic pitch set from the spectrum just after the attack. Once the event
+        // held a whole window after its attack, that spectrum and its notes were taken already (`attackNotes`).
+        var notes: [Int]
+        if let attackNotes {
+            notes = attackNotes
+        } else {
+            let start = min(attackSkipFrames, eventFill)
+            eventBuffer.withUnsafeBufferPointer { buffer in
+                chromaSpectrum.analyse(UnsafeBufferPointer(rebasing: buffer[start..<eventFill]))
+            }
+            notes = polyphonicEstimator.estimate(
+                magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
         }
         let chroma = chromaExtractor.chroma(
             magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
         let centroid = chromaSpectrum.centroid()
-        var notes = polyphonicEstimator.estimate(
-            magnitudes: chromaSpectrum.magnitudes, fftSize: chromaSpectrum.size, sampleRate: sampleRate)
         if let yinNote = midi.map({ Int($0.rounded()) }), notes.count <= 1 {
             notes = [yinNote]  // monophonic: YIN's estimate is the finer one
         } else if let top = notes.last, notes.count >= 2, midi.map({ !notes.contains(Int($0.rounded())) }) ?? true {
