@@ -36,7 +36,6 @@ public final class YINPitchEstimator {
     /// Transforms of increasing size (powers of two), the last one holding `capacity` samples.
     private let ffts: [any RealFFT]
     private var spectrum: [Float]
-    private var energy: [Double]
     private var normalised: [Double]
 
     /// Creates an estimator reading at most `capacity` samples per estimate.
@@ -55,7 +54,6 @@ public final class YINPitchEstimator {
         while sizes[0] > 256 { sizes.insert(sizes[0] / 2, at: 0) }
         ffts = sizes.map { fftProvider.makeRealFFT(size: $0) }
         spectrum = [Float](repeating: 0, count: largest + 2)
-        energy = [Double](repeating: 0, count: capacity + 1)
         normalised = [Double](repeating: 0, count: capacity)
     }
 
@@ -71,12 +69,20 @@ public final class YINPitchEstimator {
         guard maxLag > minLag + 2, let base = samples.baseAddress else { return nil }
         let window = length - maxLag
 
-        // Prefix sums of squares give every window energy in O(1); those past the window are added as the
-        // lags that need them are reached.
-        let e0: Double = energy.withUnsafeMutableBufferPointer { energy in
-            energy[0] = 0
-            for i in 0..<window { energy[i + 1] = energy[i] + Double(base[i]) * Double(base[i]) }
-            return energy[window]
+        // Energy of the window at lag 0, in four independent sums (a single running sum is one long chain of
+        // dependent additions); the window's energy at later lags is updated sample by sample as they are reached.
+        var lanes = SIMD4<Double>()
+        var i = 0
+        let raw = UnsafeRawPointer(base)
+        while i + 4 <= window {
+            let x = SIMD4<Double>(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self))
+            lanes += x * x
+            i += 4
+        }
+        var e0 = lanes.sum()
+        while i < window {
+            e0 += Double(base[i]) * Double(base[i])
+            i += 1
         }
         guard e0 > 1e-10 * Double(window) else { return nil }
 
@@ -101,71 +107,70 @@ public final class YINPitchEstimator {
         let correlation = fft.timeDomain
         let scale = 1 / Double(size)
 
-        return energy.withUnsafeMutableBufferPointer { energy in
-            normalised.withUnsafeMutableBufferPointer { normalised in
-                // Cumulative-mean-normalised difference d'(τ), computed lag by lag only as far as it is read.
-                var computed = 0
-                var runningSum = 0.0
-                normalised[0] = 1
-                func value(_ lag: Int) -> Double {
-                    while computed < lag {
-                        let next = computed + 1
-                        let end = next + window
-                        energy[end] = energy[end - 1] + Double(base[end - 1]) * Double(base[end - 1])
-                        let energyAtLag = energy[end] - energy[next]
-                        let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[next]) * scale)
-                        runningSum += difference
-                        normalised[next] = runningSum > 0 ? difference * Double(next) / runningSum : 1
-                        computed = next
-                    }
-                    return normalised[lag]
+        return normalised.withUnsafeMutableBufferPointer { normalised in
+            // Cumulative-mean-normalised difference d'(τ), computed lag by lag only as far as it is read.
+            var computed = 0
+            var runningSum = 0.0
+            var energyAtLag = e0
+            normalised[0] = 1
+            func value(_ lag: Int) -> Double {
+                while computed < lag {
+                    let next = computed + 1
+                    let entering = Double(base[next + window - 1])
+                    let leaving = Double(base[next - 1])
+                    energyAtLag += entering * entering - leaving * leaving
+                    let difference = max(0, e0 + energyAtLag - 2 * Double(correlation[next]) * scale)
+                    runningSum += difference
+                    normalised[next] = runningSum > 0 ? difference * Double(next) / runningSum : 1
+                    computed = next
                 }
-
-                // The local minimum at or after `lag`.
-                func bottom(from start: Int) -> Int {
-                    var lag = start
-                    while lag + 1 <= maxLag && value(lag + 1) < normalised[lag] { lag += 1 }
-                    return lag
-                }
-                // First dip under `limit`, followed down to its local minimum.
-                func firstDip(under limit: Double) -> Int? {
-                    var lag = minLag
-                    while lag <= maxLag {
-                        if value(lag) < limit { return bottom(from: lag) }
-                        lag += 1
-                    }
-                    return nil
-                }
-
-                var chosen: Int
-                if let dip = firstDip(under: threshold) {
-                    chosen = dip
-                } else {
-                    // No dip under the threshold (vibrato, a ringing previous note): the first dip under the next
-                    // step above the deepest one, not the deepest itself, which is often a common period of
-                    // overlapping notes far below either.
-                    var deepest = minLag
-                    for candidate in minLag...maxLag where normalised[candidate] < normalised[deepest] {
-                        deepest = candidate
-                    }
-                    let step = threshold / 3
-                    let limit = threshold + step * ((normalised[deepest] - threshold) / step).rounded(.down) + step
-                    chosen = firstDip(under: limit) ?? deepest
-                }
-                guard chosen > minLag - 1, chosen < maxLag else { return nil }
-
-                // Parabolic interpolation of the dip for sub-sample period accuracy.
-                let left = normalised[chosen - 1]
-                let centre = normalised[chosen]
-                let right = value(chosen + 1)
-                let curvature = left - 2 * centre + right
-                var offset = curvature > 0 ? 0.5 * (left - right) / curvature : 0
-                offset = max(-0.5, min(0.5, offset))
-                let period = Double(chosen) + offset
-                let frequency = sampleRate / period
-                guard frequency >= minimumFrequency * 0.97, frequency <= maximumFrequency * 1.03 else { return nil }
-                return PitchEstimate(frequency: frequency, confidence: max(0, min(1, 1 - centre)))
+                return normalised[lag]
             }
+
+            // The local minimum at or after `lag`.
+            func bottom(from start: Int) -> Int {
+                var lag = start
+                while lag + 1 <= maxLag && value(lag + 1) < normalised[lag] { lag += 1 }
+                return lag
+            }
+            // First dip under `limit`, followed down to its local minimum.
+            func firstDip(under limit: Double) -> Int? {
+                var lag = minLag
+                while lag <= maxLag {
+                    if value(lag) < limit { return bottom(from: lag) }
+                    lag += 1
+                }
+                return nil
+            }
+
+            var chosen: Int
+            if let dip = firstDip(under: threshold) {
+                chosen = dip
+            } else {
+                // No dip under the threshold (vibrato, a ringing previous note): the first dip under the next
+                // step above the deepest one, not the deepest itself, which is often a common period of
+                // overlapping notes far below either.
+                var deepest = minLag
+                for candidate in minLag...maxLag where normalised[candidate] < normalised[deepest] {
+                    deepest = candidate
+                }
+                let step = threshold / 3
+                let limit = threshold + step * ((normalised[deepest] - threshold) / step).rounded(.down) + step
+                chosen = firstDip(under: limit) ?? deepest
+            }
+            guard chosen > minLag - 1, chosen < maxLag else { return nil }
+
+            // Parabolic interpolation of the dip for sub-sample period accuracy.
+            let left = normalised[chosen - 1]
+            let centre = normalised[chosen]
+            let right = value(chosen + 1)
+            let curvature = left - 2 * centre + right
+            var offset = curvature > 0 ? 0.5 * (left - right) / curvature : 0
+            offset = max(-0.5, min(0.5, offset))
+            let period = Double(chosen) + offset
+            let frequency = sampleRate / period
+            guard frequency >= minimumFrequency * 0.97, frequency <= maximumFrequency * 1.03 else { return nil }
+            return PitchEstimate(frequency: frequency, confidence: max(0, min(1, 1 - centre)))
         }
     }
 
