@@ -34,9 +34,10 @@ public struct ListenerSettings: Sendable, Hashable {
     public var pitchWindowSeconds = 0.035
     /// Part of the attack skipped before pitch and chroma are measured.
     public var attackSkipSeconds = 0.01
-    /// Time between successive pitch estimates within an event.
+    /// Time between successive pitch estimates within an event (rounded to whole hops).
     public var pitchIntervalSeconds = 0.02
-    /// Pitch estimates at `pitchIntervalSeconds` after the attack; later ones, through the sustain, come half as often.
+    /// Pitch estimates after the attack that read the whole pitch window; later ones, through the sustain of a note
+    /// above about 125 Hz, read two pitch intervals (one of window, one of lags).
     public var earlyPitchEstimates = 4
     /// Pitch estimates that decide an event's pitch (about 1.3 s of it; later ones still detect note changes).
     public var maximumPitchEstimates = 64

@@ -108,11 +108,13 @@ public final class StreamingListener {
         chromaSpectrum = MagnitudeSpectrum(size: chromaSize, sampleRate: sampleRate, fftProvider: fftProvider)
         let longestPeriod = Int((sampleRate / settings.minimumF0).rounded(.up))
         let pitchCapacity = Int(settings.pitchWindowSeconds * sampleRate) + longestPeriod
+        attackSkipFrames = Int(settings.attackSkipSeconds * sampleRate)
+        // A whole number of hops, so estimates through a sustain are exactly one interval apart.
+        let pitchIntervalHops = max(1, Int((settings.pitchIntervalSeconds * sampleRate / Double(hopFrames)).rounded()))
+        pitchIntervalFrames = pitchIntervalHops * hopFrames
         pitchEstimator = YINPitchEstimator(
             sampleRate: sampleRate, minimumFrequency: settings.minimumF0, maximumFrequency: settings.maximumF0,
-            capacity: pitchCapacity, fftProvider: fftProvider)
-        attackSkipFrames = Int(settings.attackSkipSeconds * sampleRate)
-        pitchIntervalFrames = max(hopFrames, Int(settings.pitchIntervalSeconds * sampleRate))
+            capacity: pitchCapacity, halfLength: pitchIntervalFrames, fftProvider: fftProvider)
         let eventCapacity = attackSkipFrames + max(chromaSize, pitchCapacity + pitchIntervalFrames * 8)
         eventBuffer = [Float](repeating: 0, count: eventCapacity)
         let historySize = Self.powerOfTwo(atLeast: max(onsetSize * 4, eventCapacity))
@@ -456,9 +458,6 @@ public final class StreamingListener {
         return best
     }
 
-    /// Input length of a pitch estimate through a note's sustain.
-    private static let sustainPitchFrames = 2048
-
     /// Whether `low` lies an integer number (2 to 12) of times below `pitch` in frequency, within about 3 %.
     private static func isSubharmonic(_ low: Double, of pitch: Double) -> Bool {
         let ratio = PitchMath.hertz(midiPitch: pitch) / PitchMath.hertz(midiPitch: low)
@@ -486,18 +485,25 @@ public final class StreamingListener {
             let weight = heard - max(lastPitchAt, attackSkipFrames)
             lastPitchAt = heard
             var count = min(usable, pitchSamples.count)
-            if pitchEstimates.count >= settings.earlyPitchEstimates, let pitch = currentPitch,
-                2.5 * sampleRate / PitchMath.hertz(midiPitch: pitch) <= Double(Self.sustainPitchFrames / 2)
+            var inHalves = false
+            let half = pitchEstimator.halfLength
+            if pitchEstimates.count >= settings.earlyPitchEstimates, let pitch = currentPitch, half > 0,
+                2.5 * sampleRate / PitchMath.hertz(midiPitch: pitch) <= Double(half), count >= 2 * half
             {
-                // Through the sustain of a note above about 100 Hz, a shorter input (half the transform) still
-                // holds lags down to well below it: a change to a note far lower shows as this one's loss.
-                count = min(count, Self.sustainPitchFrames)
+                // Through the sustain of a note above about 100 Hz, two intervals of input (one of window, one of
+                // lags) still hold lags down to well below it: a change to a note far lower shows as this one's
+                // loss. Each estimate's second half is the next one's first, so its transform is reused.
+                count = 2 * half
+                inHalves = true
             }
+            let first = position - FrameTime(count)
             pitchSamples.withUnsafeMutableBufferPointer { samples in
-                copyHistory(count, from: position - FrameTime(count), into: samples.baseAddress!)
+                copyHistory(count, from: first, into: samples.baseAddress!)
             }
             let estimate = pitchSamples.withUnsafeBufferPointer { samples in
-                pitchEstimator.estimate(UnsafeBufferPointer(rebasing: samples[0..<count]))
+                let input = UnsafeBufferPointer(rebasing: samples[0..<count])
+                return inHalves
+                    ? pitchEstimator.estimate(halves: input, firstFrame: first) : pitchEstimator.estimate(input)
             }
             if let estimate, pitchEstimates.count < settings.maximumPitchEstimates {
                 pitchEstimates.append((estimate, weight))

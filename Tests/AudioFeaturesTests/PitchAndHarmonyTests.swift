@@ -1,4 +1,5 @@
 import AudioFeatures
+import MusicHalCore
 import RealModule
 import TestSignals
 import Testing
@@ -17,6 +18,39 @@ struct PitchAndHarmonyTests {
         let estimate = try #require(window.withUnsafeBufferPointer { estimator.estimate($0) })
         #expect(abs(estimate.midiPitch - Double(midi)) < 0.5, "expected \(midi), got \(estimate.midiPitch)")
         #expect(estimate.confidence > 0.8)
+    }
+
+    @Test("estimating in halves reuses each input's second half and gives the estimate of the whole input")
+    func yinInHalves() throws {
+        let sampleRate = 48_000.0
+        let half = 960
+        // A line with legato pitch changes, so consecutive inputs differ in what they hear.
+        let samples = SyntheticMelody.legato([(0.15, 69), (0.15, 72), (0.15, 64), (0.15, 76)], sampleRate: sampleRate)
+        let sliding = YINPitchEstimator(
+            sampleRate: sampleRate, capacity: 2880, halfLength: half, fftProvider: ReferenceFFTProvider())
+        let fresh = YINPitchEstimator(sampleRate: sampleRate, capacity: 2880, fftProvider: ReferenceFFTProvider())
+        #expect(sliding.halfLength == half)
+        // Contiguous inputs one half apart, then a jump (the carried half does not fit and is not used).
+        var starts = Array(stride(from: 0, to: samples.count - 2 * half, by: half))
+        starts.append(starts[3] + 100)
+        starts.append(starts[4] + 100)
+        var compared = 0
+        for start in starts {
+            let input = Array(samples[start..<(start + 2 * half)])
+            let expected = input.withUnsafeBufferPointer { fresh.estimate($0) }
+            let got = input.withUnsafeBufferPointer { sliding.estimate(halves: $0, firstFrame: FrameTime(start)) }
+            let (e, g) = (try #require(expected), try #require(got))
+            #expect(abs(g.frequency / e.frequency - 1) < 1e-5, "at \(start): \(g.frequency) vs \(e.frequency)")
+            #expect(abs(g.confidence - e.confidence) < 1e-4)
+            compared += 1
+        }
+        #expect(compared == starts.count)
+
+        // An input of another length is estimated whole.
+        let other = Array(samples[0..<2048])
+        let whole = try #require(other.withUnsafeBufferPointer { fresh.estimate($0) })
+        let viaHalves = try #require(other.withUnsafeBufferPointer { sliding.estimate(halves: $0, firstFrame: 0) })
+        #expect(whole == viaHalves)
     }
 
     @Test("silence has no pitch")
