@@ -38,7 +38,7 @@ public struct ListenerSettings: Sendable, Hashable {
     public var pitchIntervalSeconds = 0.02
     /// Pitch estimates after the attack that read the whole pitch window; later ones, through the sustain of a note
     /// above about 125 Hz, read two pitch intervals (one of window, one of lags).
-    public var earlyPitchEstimates = 4
+    public var earlyPitchEstimates = 3
     /// Pitch estimates that decide an event's pitch (about 1.3 s of it; later ones still detect note changes).
     public var maximumPitchEstimates = 64
     /// Two confident pitch estimates in a row this far from the event's pitch so far start a new event (a legato
