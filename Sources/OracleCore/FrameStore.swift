@@ -161,8 +161,12 @@ struct FrameStore: Sendable {
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
         representativeStates.append(state)
-        if index != nil {
-            withFrame(at: state - 1) { index!.insert(label: label, frame: $0) }
+        if var index {
+            // Moved out first: inside `withFrame` the store's own copy would be shared, and every insertion would
+            // copy the whole index.
+            self.index = nil
+            withFrame(at: state - 1) { index.insert(label: label, frame: $0) }
+            self.index = index
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
