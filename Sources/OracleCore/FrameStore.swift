@@ -161,8 +161,12 @@ struct FrameStore: Sendable {
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
         representativeStates.append(state)
-        if index != nil {
-            withFrame(at: state - 1) { index!.insert(label: label, frame: $0) }
+        if var index {
+            // Moved out first: inside `withFrame` the store's own copy would be shared, and every insertion would
+            // copy the whole index.
+            self.index = nil
+            withFrame(at: state - 1) { index.insert(label: label, frame: $0) }
+            self.index = index
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
@@ -251,33 +255,25 @@ struct FrameStore: Sendable {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
         return withFrame(at: index) { query in
-            nearestRepresentative(to: query).map { representativeStates[$0.label] }
+            nearestRepresentative(to: query).map { representativeStates[$0] }
         }
     }
 
     /// The label whose representative is nearest to `query` with a distance strictly below the threshold (the
     /// first label on a tie), exactly as a scan of every representative in label order decides.
-    func nearestRepresentative(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
+    func nearestRepresentative(to query: UnsafePointer<Double>) -> Int? {
         if let index { return index.nearest(to: query) }
-        let queryHead = Self.head(of: query, dimension: dimension)
-        do {
-            var best: (label: Int, distance: Double)?
-            var bound = threshold
-            var limit = safeSquare(threshold)
-            for (label, state) in representativeStates.enumerated() {
-                let sum = withFrame(at: state - 1) { frame in
-                    squaredDistance(query, head: queryHead, frame, dimension: dimension, unlessAbove: limit)
-                }
-                guard sum <= limit else { continue }
-                let distance = sum.squareRoot()
-                if distance < bound {
-                    best = (label, distance)
-                    bound = distance
-                    limit = safeSquare(distance)
-                }
+        let head = Self.head(of: query, dimension: dimension)
+        var search = NearestSearch(dimension: dimension, threshold: threshold)
+        for (label, state) in representativeStates.enumerated() {
+            let estimate = withFrame(at: state - 1) {
+                estimatedSquaredDistance(query, head: head, $0, dimension: dimension, unlessAbove: search.limit)
             }
-            return best
+            search.consider(label, estimate: estimate) { label in
+                withFrame(at: representativeStates[label] - 1) { euclideanDistance(query, $0, count: dimension) }
+            }
         }
+        return search.best
     }
 }
 
@@ -410,31 +406,139 @@ struct FrameMatcher: TransitionMatcher {
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        var best = -1
-        var bound = threshold
-        var limit = safeSquare(threshold)
+        var search = NearestSearch(dimension: dimension, threshold: threshold)
         for target in targets {
             let index = target &- 1
-            let sum: Double
+            let estimate: Double
             if index < restoredCount {
                 let frame = restored.unsafelyUnwrapped + index &* dimension
-                sum = squaredDistance(query, head: queryHead, frame, dimension: dimension, unlessAbove: limit)
+                estimate = estimatedSquaredDistance(
+                    query, head: queryHead, frame, dimension: dimension, unlessAbove: search.limit)
             } else {
-                sum = appended[index &- restoredCount].withUnsafeBufferPointer { frame in
-                    squaredDistance(
-                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: limit)
+                estimate = appended[index &- restoredCount].withUnsafeBufferPointer { frame in
+                    estimatedSquaredDistance(
+                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: search.limit)
                 }
             }
-            guard sum <= limit else { continue }
-            let distance = sum.squareRoot()
-            if distance < bound {
-                best = target
-                bound = distance
-                limit = safeSquare(distance)
-            }
+            search.consider(target, estimate: estimate, distance: distance(to:))
         }
-        return best >= 0 ? best : nil
+        return search.best
     }
+
+    /// The distance from the query to the frame of `state`, summed in order.
+    private func distance(to state: Int) -> Double {
+        let index = state &- 1
+        if index < restoredCount {
+            return euclideanDistance(query, restored.unsafelyUnwrapped + index &* dimension, count: dimension)
+        }
+        return appended[index &- restoredCount].withUnsafeBufferPointer { frame in
+            euclideanDistance(query, frame.baseAddress!, count: dimension)
+        }
+    }
+}
+
+/// The candidate nearest to a query frame with a Euclidean distance strictly below the threshold, the first one on
+/// a tie: exactly what comparing every candidate's distance, summed in order in Float64 like vmo, decides, but
+/// without most of those sums.
+///
+/// An in-order sum is a chain of dependent additions; a sum of the same terms in another order (`estimate`) takes a
+/// fraction of the time, and both are within `dimension × 2^-53` (relative) of the exact total of the terms, so an
+/// estimate decides a comparison whenever it is farther than `margin` (relative, which also covers the rounding of
+/// a square root) from the value compared with. Only near-ties are summed in order: the threshold and the best
+/// candidate so far are compared with in-order sums then, and the best's own in-order sum is computed only then.
+struct NearestSearch {
+    /// Distances must be strictly below this to match.
+    let threshold: Double
+    /// Relative distance between two squared-distance estimates (or an estimate and a square) that decides their
+    /// order: far above `2 × dimension × 2^-53 + 2^-51`.
+    let margin: Double
+    /// A value at most `threshold²`: an estimate whose upper bound lies below it is a match.
+    let thresholdSquareBelow: Double
+    /// The best candidate so far, or -1.
+    private var bestCandidate = -1
+    /// Its squared-distance estimate.
+    private var bestEstimate = 0.0
+    /// Its distance summed in order, or -1 while not needed.
+    private var bestDistance = -1.0
+    /// At least the square of the distance to beat (the threshold, then the best's): a candidate whose in-order
+    /// partial sum exceeds it loses.
+    private(set) var limit: Double
+
+    init(dimension: Int, threshold: Double) {
+        self.threshold = threshold
+        margin = Double(dimension + 8) * 0x1p-48
+        thresholdSquareBelow = threshold * threshold * (1 - 0x1p-50)
+        limit = safeSquare(threshold)
+    }
+
+    /// The best candidate, or nil when none is below the threshold.
+    var best: Int? { bestCandidate >= 0 ? bestCandidate : nil }
+
+    /// Compares `candidate`, whose squared distance is estimated by `estimate`, with the best so far; candidates
+    /// come in the order in which ties are broken. `distance` gives a candidate's distance summed in order.
+    @inline(__always)
+    mutating func consider(_ candidate: Int, estimate: Double, distance: (Int) -> Double) {
+        // The in-order sum is above the limit too (and an infinite estimate is): it cannot win.
+        if estimate > limit + limit * (2 * margin) { return }
+        let estimateAbove = estimate + estimate * margin
+        let beats =
+            bestCandidate < 0
+            ? estimateAbove < thresholdSquareBelow : estimateAbove < bestEstimate - bestEstimate * margin
+        if beats {
+            take(candidate, estimate: estimate, distance: -1)
+            return
+        }
+        // Too close to call: in order, as vmo sums.
+        let candidateDistance = distance(candidate)
+        if bestCandidate < 0 {
+            if candidateDistance < threshold { take(candidate, estimate: estimate, distance: candidateDistance) }
+            return
+        }
+        if bestDistance < 0 {
+            bestDistance = distance(bestCandidate)
+        }
+        if candidateDistance < bestDistance { take(candidate, estimate: estimate, distance: candidateDistance) }
+    }
+
+    @inline(__always)
+    private mutating func take(_ candidate: Int, estimate: Double, distance: Double) {
+        bestCandidate = candidate
+        bestEstimate = estimate
+        bestDistance = distance
+        limit = distance >= 0 ? safeSquare(distance) : estimate + estimate * margin + 2 * .leastNonzeroMagnitude
+    }
+}
+
+/// An estimate of the sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the
+/// query's first four, zero-padded): the same terms added in another order (see `NearestSearch`), or infinity once
+/// the leading four, added in order, exceed `limit` (the in-order sum is then above it too: partial sums of
+/// non-negative terms never decrease).
+@inline(__always)
+func estimatedSquaredDistance(
+    _ query: UnsafePointer<Double>, head: FrameStore.Head, _ frame: UnsafePointer<Double>, dimension: Int,
+    unlessAbove limit: Double
+) -> Double {
+    typealias Quad = SIMD4<Double>
+    let difference = head - FrameStore.head(of: frame, dimension: dimension)
+    let square = difference * difference
+    let sum = ((square[0] + square[1]) + square[2]) + square[3]
+    guard sum <= limit else { return .infinity }
+    var sums = Quad()
+    var feature = Quad.scalarCount
+    while feature &+ Quad.scalarCount <= dimension {
+        let difference =
+            UnsafeRawPointer(query + feature).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
+        sums += difference * difference
+        feature &+= Quad.scalarCount
+    }
+    var rest = (sums[0] + sums[1]) + (sums[2] + sums[3])
+    while feature < dimension {
+        let difference = query[feature] - frame[feature]
+        rest += difference * difference
+        feature &+= 1
+    }
+    return sum + rest
 }
 
 /// The sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the query's first

@@ -95,7 +95,7 @@ struct RepresentativeIndex: Sendable {
     }
 
     /// The label nearest to `query` strictly below the threshold (the first label on a tie), and its distance.
-    func nearest(to query: UnsafePointer<Double>) -> (label: Int, distance: Double)? {
+    func nearest(to query: UnsafePointer<Double>) -> Int? {
         var bestLabel = -1
         var bestDistance = threshold
         var limit = safeSquare(threshold)
@@ -127,7 +127,7 @@ struct RepresentativeIndex: Sendable {
                 }
             }
         }
-        return bestLabel >= 0 ? (bestLabel, bestDistance) : nil
+        return bestLabel >= 0 ? bestLabel : nil
     }
 
     /// The four distances from `query` to the lanes of one block, or nil once every lane's partial sum exceeds

@@ -379,6 +379,7 @@ struct OracleStructure: Sendable {
         // The list just outgrew the scan: index all of it (collected first, so the index is not updated while
         // the list is being read).
         var members: [(state: Int, length: Int32, label: Int32)] = []
+        members.reserveCapacity(count)
         forEachReverseLink(of: link) { members.append(($0, $1, $2)) }
         for member in members {
             siblingIndex.insertIfAbsent(

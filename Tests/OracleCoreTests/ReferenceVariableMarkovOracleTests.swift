@@ -102,6 +102,31 @@ struct ReferenceVariableMarkovOracleTests {
         }
     }
 
+    /// Groups far apart of a context frame, then `A`, the context, `B`, the context, `q`, where `A - q` and `B - q`
+    /// hold the same differences in another order: their distances to `q` are equal in exact arithmetic and differ
+    /// only by the rounding of the sum, in the root search and in the walk (both are targets of the context). `A` and
+    /// `B` are at least 1 apart, so at threshold 1 both remain labels of their own.
+    static func permutedTieFrames(groups: Int, dimension: Int, seed: UInt64) -> [[Double]] {
+        var generator = SeededRandomGenerator(seed: seed)
+        var frames: [[Double]] = []
+        for group in 0..<groups {
+            let offset = (0..<dimension).map { _ in Double(group) * 10 + Double.random(in: -3...3, using: &generator) }
+            var difference: [Double] = []
+            repeat {
+                difference = (0..<dimension).map { _ in Double.random(in: -0.5...0.5, using: &generator) }
+                let norm = ReferenceOracle.distance(difference, [Double](repeating: 0, count: dimension))
+                difference = difference.map { $0 * 0.9 / norm }
+            } while ReferenceOracle.distance(difference, difference.reversed()) < 1.05
+            let query = offset.map { $0 + Double.random(in: -0.01...0.01, using: &generator) }
+            let context = offset.map { $0 + 5 }
+            frames += [
+                context, zip(query, difference).map(+), context, zip(query, difference.reversed()).map(+), context,
+                query,
+            ]
+        }
+        return frames
+    }
+
     static let cases: [(name: String, frames: [[Double]], thresholds: [Double])] = {
         var cases: [(String, [[Double]], [Double])] = []
         // 22-D clusters with small noise, as in the benchmark: hundreds of labels at the small thresholds.
@@ -114,6 +139,12 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(("lattice d2", latticeFrames(count: 800, dimension: 2, levels: 40, seed: 7), [1, 2, 3]))
         cases.append(("lattice d4", latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8), [1, 2, 3]))
         cases.append(("lattice d9", latticeFrames(count: 800, dimension: 9, levels: 3, seed: 9), [1, 2, 3]))
+        // Sums that differ only by their rounding decide ties, and thresholds equal to computed distances.
+        let ties = permutedTieFrames(groups: 60, dimension: 22, seed: 11)
+        let tieThresholds = [1.0] + (0..<3).map { ReferenceOracle.distance(ties[6 * $0 + 5], ties[6 * $0 + 1]) }
+        cases.append(("permuted ties d22", ties, tieThresholds))
+        let pairThresholds = [(0, 1), (2, 3), (4, 5)].map { ReferenceOracle.distance(clustered[$0.0], clustered[$0.1]) }
+        cases.append(("clusters d22 at pair distances", Array(clustered.prefix(600)), pairThresholds))
         let scalars = TestData.clusteredFrames(count: 600, dimension: 1, clusterCount: 30, noise: 0.2, seed: 10)
         cases.append(("clusters d1", scalars.frames, [0.05, 0.3]))
         return cases
