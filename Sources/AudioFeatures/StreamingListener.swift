@@ -60,8 +60,9 @@ public final class StreamingListener {
     private var eventAttackPeakDB = -120.0
     private var lowLevelHops = 0
     private var lowLevelStart: FrameTime = 0
-    /// The event's pitch estimates and the frames of the event each one stands for (since the one before).
-    private var pitchEstimates: [(estimate: PitchEstimate, weight: Int)] = []
+    /// The event's pitch estimates, the frames of the event each one stands for (since the one before), and the stream
+    /// frame each was made at.
+    private var pitchEstimates: [(estimate: PitchEstimate, weight: Int, frame: FrameTime)] = []
     private var lastPitchAt = 0
     /// The previous confident estimate of the event and when it was made: a note change needs two in a row.
     private var changeCandidate: (pitch: Double, frame: FrameTime)?
@@ -400,7 +401,8 @@ public final class StreamingListener {
     }
 
     /// Whether `pitch`, after an earlier estimate that agrees with it, has left the event's pitch so far (the median
-    /// of its earlier confident estimates) by `legatoSemitones`: returns the frame of that earlier estimate.
+    /// of its earlier confident estimates) by `legatoSemitones`: returns the frame of the first estimate of the new
+    /// pitch.
     private func noteChange(to pitch: Double, levelDB level: Double) -> FrameTime? {
         defer { changeCandidate = (pitch, position) }
         // In a decaying tail (a piano chord dying away) the estimate wanders over the voices and their common
@@ -409,7 +411,7 @@ public final class StreamingListener {
             abs(candidate.pitch - pitch) < settings.legatoSemitones / 2
         else { return nil }
         pitchScratch.removeAll(keepingCapacity: true)
-        for (estimate, weight) in pitchEstimates.dropLast(2)
+        for (estimate, weight, _) in pitchEstimates.dropLast(2)
         where estimate.confidence >= settings.minimumPitchConfidence {
             pitchScratch.append((estimate.midiPitch, weight))
         }
@@ -431,7 +433,14 @@ public final class StreamingListener {
             pitchEstimates.removeFirst(pitchEstimates.count - min(2, pitchEstimates.count))
             return nil
         }
-        return candidate.frame
+        // Estimates just before the candidate that already heard the new pitch, if less confidently (a bow change, a
+        // slur), place the change earlier.
+        var earliest = candidate.frame
+        for entry in pitchEstimates.reversed() where entry.frame < candidate.frame {
+            guard abs(entry.estimate.midiPitch - candidate.pitch) < 0.5 else { break }
+            earliest = entry.frame
+        }
+        return earliest
     }
 
     /// The onset time of the strongest spectral change (ODF peak) from 60 ms before `frame` to 20 ms after it:
@@ -506,7 +515,7 @@ public final class StreamingListener {
                     ? pitchEstimator.estimate(halves: input, firstFrame: first) : pitchEstimator.estimate(input)
             }
             if let estimate, pitchEstimates.count < settings.maximumPitchEstimates {
-                pitchEstimates.append((estimate, weight))
+                pitchEstimates.append((estimate, weight, position))
             }
             if let estimate, estimate.confidence >= settings.minimumPitchConfidence {
                 currentPitch = estimate.midiPitch
@@ -546,7 +555,7 @@ public final class StreamingListener {
         pitchScratch.removeAll(keepingCapacity: true)
         var confidenceSum = 0.0
         var totalWeight = 0
-        for (estimate, weight) in pitchEstimates where estimate.confidence >= settings.minimumPitchConfidence {
+        for (estimate, weight, _) in pitchEstimates where estimate.confidence >= settings.minimumPitchConfidence {
             pitchScratch.append((estimate.midiPitch, weight))
             confidenceSum += estimate.confidence
             totalWeight += weight
