@@ -70,6 +70,8 @@ public final class StreamingListener {
     /// move the pitch estimate from one to another without any new note.
     private var attackNotes: [Int]?
     private var pitchScratch: [(midi: Double, weight: Int)] = []
+    /// Estimates moved from an event to the legato note that ends it.
+    private var carriedEstimates: [(estimate: PitchEstimate, weight: Int, frame: FrameTime)] = []
     private var pitchSamples: [Float]
 
     // Context carried from event to event.
@@ -129,6 +131,7 @@ public final class StreamingListener {
         maximumEventFrames = FrameTime(settings.maximumEventSeconds * sampleRate)
         attackFrames = FrameTime(0.1 * sampleRate)
         pitchEstimates.reserveCapacity(settings.maximumPitchEstimates)
+        carriedEstimates.reserveCapacity(settings.maximumPitchEstimates)
         pitchSamples = [Float](repeating: 0, count: pitchCapacity)
         pitchScratch.reserveCapacity(settings.maximumPitchEstimates)
     }
@@ -526,8 +529,16 @@ public final class StreamingListener {
                     let lead = count - window / 2 + pitchIntervalFrames / 2
                     let estimated = max(eventOnset + 1, change - FrameTime(min(lead, Int(change))))
                     let frame = max(eventOnset + 1, strongestChange(near: estimated))
+                    // The estimates that heard the new pitch belong to the new note, not the one it ends.
+                    carriedEstimates.removeAll(keepingCapacity: true)
+                    while let last = pitchEstimates.last, last.frame >= change {
+                        carriedEstimates.append(pitchEstimates.removeLast())
+                    }
                     onsetDetector.holdOff()
                     startEvent(at: frame, levelDB: level, into: &outputs)
+                    pitchEstimates.append(contentsOf: carriedEstimates.reversed())
+                    lastPitchAt = Int(position - frame)
+                    currentPitch = estimate.midiPitch
                     return
                 }
             }

@@ -41,6 +41,17 @@ struct StreamingListenerTests {
         #expect(try listen(samples, sampleRate: sampleRate, settings: off).events.count == 1)
     }
 
+    @Test("a run of 100 ms legato notes: one event per note, each with its own pitch")
+    func shortLegatoNotes() throws {
+        let sampleRate = 48_000.0
+        let line: [(seconds: Double, midi: Double)] = [
+            (0.3, 69), (0.1, 72), (0.1, 76), (0.1, 74), (0.1, 77), (0.3, 71),
+        ]
+        let samples = SyntheticMelody.legato(line, sampleRate: sampleRate, glide: 0.03)
+        let events = try listen(samples, sampleRate: sampleRate).events
+        #expect(events.map { $0.midiNote } == [69, 72, 76, 74, 77, 71])
+    }
+
     @Test("a legato change in the first moments of a stream is found; its search stops at the stream's start")
     func legatoAtStreamStart() throws {
         // The change is confirmed 140 ms into the stream, while the search for its spectral change looks back 160 ms.
