@@ -36,8 +36,9 @@ public struct ListenerSettings: Sendable, Hashable {
     public var attackSkipSeconds = 0.01
     /// Time between successive pitch estimates within an event (rounded to whole hops).
     public var pitchIntervalSeconds = 0.02
-    /// Pitch estimates after the attack that read the whole pitch window; later ones, through the sustain of a note
-    /// above about 125 Hz, read two pitch intervals (one of window, one of lags).
+    /// Pitch estimates after the attack that read the whole pitch window (fewer once two in a row agree confidently);
+    /// later ones, through the sustain of a note above about 125 Hz, read two pitch intervals (one of window, one of
+    /// lags).
     public var earlyPitchEstimates = 3
     /// Pitch estimates that decide an event's pitch (about 1.3 s of it; later ones still detect note changes).
     public var maximumPitchEstimates = 64

@@ -470,6 +470,17 @@ public final class StreamingListener {
         return best
     }
 
+    /// Whether the event's last two estimates are confident and agree: its pitch is settled, and the attack's
+    /// remaining full-length estimates (the longest transforms) are not needed.
+    private func settledEarly() -> Bool {
+        guard pitchEstimates.count >= 2 else { return false }
+        let (a, b) = (
+            pitchEstimates[pitchEstimates.count - 1].estimate, pitchEstimates[pitchEstimates.count - 2].estimate
+        )
+        return a.confidence >= settings.minimumPitchConfidence && b.confidence >= settings.minimumPitchConfidence
+            && abs(a.midiPitch - b.midiPitch) < 0.5
+    }
+
     /// Whether `low` lies an integer number (2 to 12) of times below `pitch` in frequency, within about 3 %.
     private static func isSubharmonic(_ low: Double, of pitch: Double) -> Bool {
         let ratio = PitchMath.hertz(midiPitch: pitch) / PitchMath.hertz(midiPitch: low)
@@ -497,12 +508,15 @@ public final class StreamingListener {
             let weight = heard - max(lastPitchAt, attackSkipFrames)
             lastPitchAt = heard
             var count = min(usable, pitchSamples.count)
-            var inHalves = false
             let half = pitchEstimator.halfLength
-            if pitchEstimates.count >= settings.earlyPitchEstimates, let pitch = currentPitch, half > 0,
+            // An input of exactly two intervals is estimated in halves anyway (the same estimate), so the next one can
+            // reuse its second half.
+            var inHalves = half > 0 && count == 2 * half
+            if pitchEstimates.count >= settings.earlyPitchEstimates || settledEarly(),
+                let pitch = currentPitch, half > 0,
                 2.5 * sampleRate / PitchMath.hertz(midiPitch: pitch) <= Double(half), count >= 2 * half
             {
-                // Through the sustain of a note above about 100 Hz, two intervals of input (one of window, one of
+                // Through the sustain of a note above about 125 Hz, two intervals of input (one of window, one of
                 // lags) still hold lags down to well below it: a change to a note far lower shows as this one's
                 // loss. Each estimate's second half is the next one's first, so its transform is reused.
                 count = 2 * half
