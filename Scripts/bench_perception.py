@@ -6,8 +6,10 @@ run. See bench-perception.sh.
 What is timed, on both sides, is the analysis alone, in CPU seconds of the thread doing it (the machine may be
 shared; wall-clock time would count the time other processes held the core):
 - MusicHal: `musichal analyze --timing` times the listener over the decoded, resampled samples (48 kHz, the
-  configured rate) in blocks of 256, excluding process start-up, decoding, resampling and output. The cost
-  per segment is the whole file's cost divided by its number of 500 ms segments; the median of 5 runs.
+  configured rate) in blocks of 256, excluding process start-up, decoding, resampling and output. Before it, a
+  throwaway listener hears the first 2 s (the first transforms fault FFTW's code in, about a millisecond that a
+  daemon pays once; librosa is warmed up too). The cost per segment is the whole file's cost divided by its
+  number of 500 ms segments; the median of 5 runs.
 - librosa: each 500 ms segment of the file (at its own rate, 44.1 kHz) through onset_strength, yin or pyin
   (40-2000 Hz, frame 4096) and chroma_stft, after a warm-up run of both variants (numba compiles yin's and
   pyin's kernels on first use; that is not counted). chroma_stft gets tuning=0 because MusicHal does not

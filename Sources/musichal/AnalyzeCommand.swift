@@ -58,7 +58,7 @@ struct AnalyzeCommand: ParsableCommand {
         let result = try CommandFailure.wrap {
             try AnalyzeTool.run(
                 path: file, format: AnalyzeTool.Format(rawValue: format)!, sampleRate: configuration.audio.sampleRate,
-                write: printLine)
+                warmUpSeconds: timing ? 2 : 0, write: printLine)
         }
         if timing {
             FileHandle.standardError.write(

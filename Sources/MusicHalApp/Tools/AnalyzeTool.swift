@@ -33,32 +33,32 @@ public enum AnalyzeTool {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// Analyses `path` at `sampleRate` and writes one line per event through `write`.
+    /// Analyses `path` at `sampleRate` and writes one line per event through `write`. With `warmUpSeconds`, a
+    /// throwaway listener first hears that much of the recording, so the timing is of a listener in steady state
+    /// (the first transforms fault FFTW's code in; a daemon's listener pays that once, not per recording).
     @discardableResult
     public static func run(
-        path: String, format: Format, sampleRate: Double, write: (String) -> Void
+        path: String, format: Format, sampleRate: Double, warmUpSeconds: Double = 0, write: (String) -> Void
     ) throws -> Timing {
         let source = try ResampledAudioSource(
             source: try SoundFileReader(path: path), targetRate: sampleRate, factory: LibsamplerateConverterFactory())
         var samples: [Float] = []
         while let block = try source.nextBlock(maxFrames: 65536) { samples.append(contentsOf: block.samples) }
 
+        if warmUpSeconds > 0 {
+            let warmUp = try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider())
+            var ignored: [ListenerOutput] = []
+            let count = min(samples.count, Int(warmUpSeconds * sampleRate))
+            samples.withUnsafeBufferPointer {
+                listen(warmUp, to: UnsafeBufferPointer(rebasing: $0[0..<count]), into: &ignored)
+            }
+        }
         let listener = try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider())
         var outputs: [ListenerOutput] = []
         outputs.reserveCapacity(1024)
-        let blockFrames = 256
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = threadCPUSeconds()
-        samples.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let end = min(buffer.count, offset + blockFrames)
-                listener.process(
-                    UnsafeBufferPointer(rebasing: buffer[offset..<end]), startFrame: FrameTime(offset), into: &outputs)
-                offset = end
-            }
-        }
-        listener.finish(into: &outputs)
+        samples.withUnsafeBufferPointer { listen(listener, to: $0, into: &outputs) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuElapsed = threadCPUSeconds() - cpuStart
 
@@ -69,6 +69,21 @@ public enum AnalyzeTool {
         }
         return Timing(
             audioSeconds: Double(samples.count) / sampleRate, analysisSeconds: elapsed, analysisCPUSeconds: cpuElapsed)
+    }
+
+    /// Feeds `samples` to `listener` in blocks of 256 frames, as an audio callback would, and ends the stream.
+    private static func listen(
+        _ listener: StreamingListener, to samples: UnsafeBufferPointer<Float>, into outputs: inout [ListenerOutput]
+    ) {
+        let blockFrames = 256
+        var offset = 0
+        while offset < samples.count {
+            let end = min(samples.count, offset + blockFrames)
+            listener.process(
+                UnsafeBufferPointer(rebasing: samples[offset..<end]), startFrame: FrameTime(offset), into: &outputs)
+            offset = end
+        }
+        listener.finish(into: &outputs)
     }
 
     private static func number(_ value: Double) -> String {
