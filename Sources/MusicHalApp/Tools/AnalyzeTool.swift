@@ -50,7 +50,7 @@ public enum AnalyzeTool {
             var ignored: [ListenerOutput] = []
             let count = min(samples.count, Int(warmUpSeconds * sampleRate))
             samples.withUnsafeBufferPointer {
-                listen(warmUp, to: UnsafeBufferPointer(rebasing: $0[0..<count]), into: &ignored)
+                warmUp.listen(wholeRecording: UnsafeBufferPointer(rebasing: $0[0..<count]), into: &ignored)
             }
         }
         let listener = try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider())
@@ -58,7 +58,7 @@ public enum AnalyzeTool {
         outputs.reserveCapacity(1024)
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = threadCPUSeconds()
-        samples.withUnsafeBufferPointer { listen(listener, to: $0, into: &outputs) }
+        samples.withUnsafeBufferPointer { listener.listen(wholeRecording: $0, into: &outputs) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuElapsed = threadCPUSeconds() - cpuStart
 
@@ -69,21 +69,6 @@ public enum AnalyzeTool {
         }
         return Timing(
             audioSeconds: Double(samples.count) / sampleRate, analysisSeconds: elapsed, analysisCPUSeconds: cpuElapsed)
-    }
-
-    /// Feeds `samples` to `listener` in blocks of 256 frames, as an audio callback would, and ends the stream.
-    private static func listen(
-        _ listener: StreamingListener, to samples: UnsafeBufferPointer<Float>, into outputs: inout [ListenerOutput]
-    ) {
-        let blockFrames = 256
-        var offset = 0
-        while offset < samples.count {
-            let end = min(samples.count, offset + blockFrames)
-            listener.process(
-                UnsafeBufferPointer(rebasing: samples[offset..<end]), startFrame: FrameTime(offset), into: &outputs)
-            offset = end
-        }
-        listener.finish(into: &outputs)
     }
 
     private static func number(_ value: Double) -> String {

@@ -97,19 +97,9 @@ enum ListenerPass {
         let listener = try StreamingListener(sampleRate: sampleRate, fftProvider: FFTWProvider())
         var outputs: [ListenerOutput] = []
         outputs.reserveCapacity(1024)
-        let blockFrames = 256
         let clock = ContinuousClock()
         let start = clock.now
-        samples.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let end = min(buffer.count, offset + blockFrames)
-                listener.process(
-                    UnsafeBufferPointer(rebasing: buffer[offset..<end]), startFrame: FrameTime(offset), into: &outputs)
-                offset = end
-            }
-        }
-        listener.finish(into: &outputs)
+        samples.withUnsafeBufferPointer { listener.listen(wholeRecording: $0, into: &outputs) }
         let elapsed = seconds(clock.now - start)
         let events = outputs.compactMap { output -> MusicalEvent? in
             if case .event(let event) = output { return event }
