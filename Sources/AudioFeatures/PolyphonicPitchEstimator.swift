@@ -1,8 +1,8 @@
 /// Estimates up to four simultaneous notes from a magnitude spectrum by iterative harmonic summation.
 ///
 /// Each candidate note from `lowestNote` to `highestNote` is scored by the weighted magnitudes of spectral
-/// peaks near its first partials (with a tolerance that widens with the partial number, for piano
-/// inharmonicity). A candidate counts only when its fundamental is present, which keeps sub-octave ghosts
+/// peaks near its first partials (within 44 cents at the fundamental, as instruments and soundfonts play that far off
+/// the tempered grid, widening with the partial number for piano inharmonicity). A candidate counts only when its fundamental is present, which keeps sub-octave ghosts
 /// out. The best candidate is taken and its partials are subtracted from the peaks
 /// using a smoothed spectral envelope (Klapuri's spectral smoothness): a partial that also carries another
 /// note (a bass's third partial under the tenor's fundamental) sticks out of the envelope, and what sticks out
@@ -99,7 +99,7 @@ public struct PolyphonicPitchEstimator: Sendable {
     private mutating func match(note: Int, partial: Int, peaks: [SpectralPeak]) -> Int? {
         let slot = (note - lowestNote) * harmonics + partial - 1
         if windowEnd[slot] < 0 {
-            let toleranceCents = 30 + 4 * Double(partial)
+            let toleranceCents = 40 + 4 * Double(partial)
             let ratio = 1 + toleranceCents / 1731  // cents → frequency ratio (1200 / ln 2 ≈ 1731)
             let frequency = Double(partial) * noteHertz[note - lowestNote]
             let low = frequency / ratio

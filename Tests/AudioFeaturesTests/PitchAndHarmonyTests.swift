@@ -79,6 +79,26 @@ struct PitchAndHarmonyTests {
                 > IntervalConsonance.chordConsonance(midiPitches: [60, 61, 66]))
     }
 
+    @Test("the polyphonic estimate names notes played up to 40 cents off the tempered grid", arguments: [-0.38, 0.38])
+    func polyphonicNotesOffTheGrid(detune: Double) throws {
+        // A soundfont's violin sounds its A5 38 cents flat; such a note still has to be heard as A5, not as its
+        // octave harmonic.
+        let sampleRate = 44_100.0
+        let size = 8192
+        let spectrum = MagnitudeSpectrum(size: size, sampleRate: sampleRate, fftProvider: ReferenceFFTProvider())
+        var estimator = PolyphonicPitchEstimator()
+        for chord in [[81.0], [60.0, 67.0]] {
+            var mixed = [Float](repeating: 0, count: size)
+            for pitch in chord {
+                let tone = SyntheticMelody.legato([(seconds: 0.2, midi: pitch + detune)], sampleRate: sampleRate)
+                for index in mixed.indices { mixed[index] += tone[index] }
+            }
+            mixed.withUnsafeBufferPointer { spectrum.analyse($0) }
+            let notes = estimator.estimate(magnitudes: spectrum.magnitudes, fftSize: size, sampleRate: sampleRate)
+            #expect(notes == chord.map { Int($0) }, "\(chord) detuned by \(detune): \(notes)")
+        }
+    }
+
     @Test("the top three chroma classes of every major and minor triad are its notes", arguments: 0..<12)
     func triadChroma(root: Int) throws {
         let sampleRate = 44_100.0
