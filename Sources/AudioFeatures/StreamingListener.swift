@@ -543,6 +543,13 @@ public final class StreamingListener {
                     let lead = count - window / 2 + pitchIntervalFrames / 2
                     let estimated = max(eventOnset + 1, change - FrameTime(min(lead, Int(change))))
                     let frame = max(eventOnset + 1, strongestChange(near: estimated))
+                    if frame < eventOnset + FrameTime(minimumGapHops * hopFrames) {
+                        // An onset and a pitch change this close are one note: what the event heard before the
+                        // change was the previous note still ringing.
+                        pitchEstimates.removeAll { $0.frame < change }
+                        currentPitch = estimate.midiPitch
+                        return
+                    }
                     // The estimates that heard the new pitch belong to the new note, not the one it ends.
                     carriedEstimates.removeAll(keepingCapacity: true)
                     while let last = pitchEstimates.last, last.frame >= change {

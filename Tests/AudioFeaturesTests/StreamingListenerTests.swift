@@ -111,6 +111,23 @@ struct StreamingListenerTests {
         #expect(late.meanError > 0.01, "mean onset error at the flux peaks \(late.meanError) s")
     }
 
+    @Test(
+        "a scooped note that begins over the previous one still ringing is one event at its own pitch",
+        arguments: [(69.0, 74.0), (72.0, 71.0), (64.0, 67.0), (76.0, 72.0), (57.0, 64.0)])
+    func noteOverRingingNote(previous: Double, next: Double) throws {
+        // The first pitch estimates after the onset hear the previous note and the scoop: the pitch they settle on
+        // later is the same note, not a new one.
+        let sampleRate = 48_000.0
+        let change = 0.5
+        let samples = SyntheticMelody.scoopOverRinging(
+            previous: previous, next: next, scoop: 1.5, change: change, length: 1.1, sampleRate: sampleRate)
+        let events = try listen(samples, sampleRate: sampleRate).events
+        let heard = events.map { (onset: Double($0.onsetFrame) / sampleRate, midi: $0.midiNote) }
+        #expect(heard.count == 2, "events \(heard)")
+        #expect(heard.map(\.midi) == [Int(previous), Int(next)], "events \(heard)")
+        #expect(heard.count == 2 && abs(heard[1].onset - change) < 0.03, "events \(heard)")
+    }
+
     @Test("block size does not change what is heard (training and live see the same events)")
     func blockSizeInvariance() throws {
         let sampleRate = 48_000.0

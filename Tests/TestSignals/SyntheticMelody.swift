@@ -49,6 +49,33 @@ public enum SyntheticMelody {
         return samples
     }
 
+    /// Two notes as a sung or bowed line in a reverberant room sounds them: `previous` sounds from the start and, at
+    /// `change` seconds, rings on decaying over 80 ms while `next` swells in over 40 ms, scooped: it starts `scoop`
+    /// semitones below its pitch and reaches it over 100 ms. Three harmonics each; lasts `length` seconds.
+    public static func scoopOverRinging(
+        previous: Double, next: Double, scoop: Double, change: Double, length: Double, sampleRate: Double
+    ) -> [Float] {
+        var samples = [Float](repeating: 0, count: Int(length * sampleRate))
+        var phases = (0.0, 0.0)
+        for n in samples.indices {
+            let t = Double(n) / sampleRate
+            let ringing = t < change ? min(1, t / 0.01) : Double.exp(-(t - change) / 0.08)
+            phases.0 += 2 * Double.pi * 440 * Double.exp2((previous - 69) / 12) / sampleRate
+            var value = ringing * Self.threePartials(phases.0)
+            if t >= change {
+                let pitch = next - scoop * max(0, 1 - (t - change) / 0.1)
+                phases.1 += 2 * Double.pi * 440 * Double.exp2((pitch - 69) / 12) / sampleRate
+                value += min(1, (t - change) / 0.04) * Self.threePartials(phases.1)
+            }
+            samples[n] = Float(0.4 * value)
+        }
+        return samples
+    }
+
+    private static func threePartials(_ phase: Double) -> Double {
+        0.5 * Double.sin(phase) + 0.25 * Double.sin(2 * phase) + 0.12 * Double.sin(3 * phase)
+    }
+
     /// A sustained, phase-continuous tone (three harmonics) that glides to each new pitch over `glide` seconds
     /// without any attack, as a slurred voice or bowed line does: `notes` are (seconds, MIDI pitch) in order; `fadeIn`
     /// is the first attack.
