@@ -404,9 +404,9 @@ public final class StreamingListener {
     }
 
     /// Whether `pitch`, after an earlier estimate that agrees with it, has left the event's pitch so far (the median
-    /// of its earlier confident estimates) by `legatoSemitones`: returns the frame of the first estimate of the new
-    /// pitch.
-    private func noteChange(to pitch: Double, levelDB level: Double) -> FrameTime? {
+    /// of its earlier confident estimates) by `legatoSemitones`: returns the frame of the first estimate that no
+    /// longer heard the event's pitch (`departure`) and of the first that heard the new one (`arrival`).
+    private func noteChange(to pitch: Double, levelDB level: Double) -> (departure: FrameTime, arrival: FrameTime)? {
         defer { changeCandidate = (pitch, position) }
         // In a decaying tail (a piano chord dying away) the estimate wanders over the voices and their common
         // periods: no new note starts there without an attack.
@@ -437,13 +437,25 @@ public final class StreamingListener {
             return nil
         }
         // Estimates just before the candidate that already heard the new pitch, if less confidently (a bow change, a
-        // slur), place the change earlier.
-        var earliest = candidate.frame
+        // slur), are the new note's; before those, the ones that heard neither pitch confidently (a slow attack, a
+        // bow change) are where the change happened.
+        var arrival = candidate.frame
+        var departure = candidate.frame
+        var arrived = true
         for entry in pitchEstimates.reversed() where entry.frame < candidate.frame {
-            guard abs(entry.estimate.midiPitch - candidate.pitch) < 0.5 else { break }
-            earliest = entry.frame
+            if arrived && abs(entry.estimate.midiPitch - candidate.pitch) < 0.5 {
+                arrival = entry.frame
+                departure = entry.frame
+                continue
+            }
+            arrived = false
+            let heardEstablished =
+                entry.estimate.confidence >= settings.minimumPitchConfidence
+                && abs(entry.estimate.midiPitch - established) < 0.5
+            if heardEstablished { break }
+            departure = entry.frame
         }
-        return earliest
+        return (departure, arrival)
     }
 
     /// The onset time of the strongest spectral change (ODF peak) from 60 ms before `frame` to 20 ms after it:
@@ -541,18 +553,24 @@ public final class StreamingListener {
                     // the new note read it about half a window after the start of its input, give or take an interval.
                     let window = count - min(pitchEstimator.maximumLag, count / 2)
                     let lead = count - window / 2 + pitchIntervalFrames / 2
-                    let estimated = max(eventOnset + 1, change - FrameTime(min(lead, Int(change))))
-                    let frame = max(eventOnset + 1, strongestChange(near: estimated))
-                    if frame < eventOnset + FrameTime(minimumGapHops * hopFrames) {
+                    func heard(_ frame: FrameTime) -> FrameTime {
+                        max(eventOnset + 1, frame - FrameTime(min(lead, Int(frame))))
+                    }
+                    let gapEnd = eventOnset + FrameTime(minimumGapHops * hopFrames)
+                    // Somewhere between the estimates that left the old pitch and those that reached the new one
+                    // (a slow bowed attack): halfway. Measured on rendered cello, horn, voice and flute, neither end
+                    // is better on all of them.
+                    let frame = max(gapEnd, strongestChange(near: heard((change.departure + change.arrival) / 2)))
+                    if max(eventOnset + 1, strongestChange(near: heard(change.arrival))) < gapEnd {
                         // An onset and a pitch change this close are one note: what the event heard before the
                         // change was the previous note still ringing.
-                        pitchEstimates.removeAll { $0.frame < change }
+                        pitchEstimates.removeAll { $0.frame < change.arrival }
                         currentPitch = estimate.midiPitch
                         return
                     }
                     // The estimates that heard the new pitch belong to the new note, not the one it ends.
                     carriedEstimates.removeAll(keepingCapacity: true)
-                    while let last = pitchEstimates.last, last.frame >= change {
+                    while let last = pitchEstimates.last, last.frame >= change.arrival {
                         carriedEstimates.append(pitchEstimates.removeLast())
                     }
                     onsetDetector.holdOff()
