@@ -299,7 +299,7 @@ public final class StreamingListener {
             var frame = detectedAt > onsetCompensationFrames ? detectedAt - onsetCompensationFrames : 0
             if rise.decibels >= settings.backtrackRiseDB {
                 // A slow attack peaks in flux well after the note began: the note began where the level left its trough.
-                let back = FrameTime(rise.troughHopsAgo * hopFrames)
+                let back = FrameTime(troughStart(of: rise) * hopFrames)
                 frame = min(frame, position > back ? position - back : 0)
             }
             if let last = previousOnset, frame <= last { frame = last + 1 }
@@ -324,6 +324,23 @@ public final class StreamingListener {
         var end = 1
         while end < span && level(hopsAgo: end) > trough + 3 { end += 1 }
         return (level(hopsAgo: 0) - trough, end)
+    }
+
+    /// The start of the trough that a rise of `rise.decibels` left `rise.troughHopsAgo` hops ago, in hops ago: an
+    /// earlier dip as deep, with a blip 4 to 15 dB high between the two (a sung note's onset before its vowel
+    /// swells), is where the note began.
+    private func troughStart(of rise: (decibels: Double, troughHopsAgo: Int)) -> Int {
+        let span = min(recentLevels.count - 1, max(2, backtrackHops))
+        let trough = level(hopsAgo: 0) - rise.decibels
+        var first = rise.troughHopsAgo
+        var highest = -Double.infinity
+        for hop in stride(from: rise.troughHopsAgo + 1, through: span, by: 1) {
+            let value = level(hopsAgo: hop)
+            if value <= trough + 1 && highest >= trough + 4 { first = hop }
+            highest = max(highest, value)
+            if highest > trough + 15 { break }
+        }
+        return first
     }
 
     /// Whether the flux peak of the previous hop is a note's end: the level of the hop just completed and the one

@@ -128,6 +128,27 @@ struct StreamingListenerTests {
         #expect(heard.count == 2 && abs(heard[1].onset - change) < 0.03, "events \(heard)")
     }
 
+    @Test("repeated sung notes that begin with a blip between two dips: each note begins at the first dip")
+    func blippedAttacks() throws {
+        let sampleRate = 48_000.0
+        let line: [(seconds: Double, midi: Double)] = [
+            (0.5, 67), (0.4, 67), (0.4, 67), (0.4, 67), (0.4, 67), (0.4, 67), (0.6, 67),
+        ]
+        let samples = SyntheticMelody.blippedAttacks(line, sampleRate: sampleRate)
+        var truth: [SyntheticNote] = []
+        var time = 0.0
+        for note in line {
+            truth.append(SyntheticNote(onset: time, duration: note.seconds, midi: Int(note.midi)))
+            time += note.seconds
+        }
+        let events = try listen(samples, sampleRate: sampleRate).events
+        let result = score(events, against: truth, sampleRate: sampleRate, tolerance: 0.03)
+        let heard = events.map { (Double($0.onsetFrame) / sampleRate, $0.midiNote) }
+        #expect(result.f1 == 1, "events \(heard)")
+        #expect(result.pitchAccuracy == 1, "events \(heard)")
+        #expect(abs(result.meanError) < 0.015, "mean onset error \(result.meanError) s, events \(heard)")
+    }
+
     @Test("block size does not change what is heard (training and live see the same events)")
     func blockSizeInvariance() throws {
         let sampleRate = 48_000.0

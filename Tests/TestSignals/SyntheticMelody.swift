@@ -100,6 +100,39 @@ public enum SyntheticMelody {
         return samples
     }
 
+    /// A sung line whose notes begin with a short blip before the vowel, as a choir soundfont's do: at each change the
+    /// old note falls 20 dB within 15 ms, the new one holds that dip for 10 ms, sounds a blip 6 dB above it, falls
+    /// back into a second dip as deep, and swells to full level over 40 ms from 45 ms on. Three harmonics; `notes` are
+    /// (seconds, MIDI pitch) in order.
+    public static func blippedAttacks(_ notes: [(seconds: Double, midi: Double)], sampleRate: Double) -> [Float] {
+        var samples: [Float] = []
+        var phase = 0.0
+        // (seconds from the note's start, gain): linear between points.
+        let envelope: [(Double, Double)] = [
+            (0, 0.1), (0.01, 0.1), (0.02, 0.2), (0.025, 0.2), (0.035, 0.1), (0.045, 0.1), (0.085, 1),
+        ]
+        for (index, (seconds, midi)) in notes.enumerated() {
+            let frequency = 440 * Double.exp2((midi - 69) / 12)
+            let count = Int(seconds * sampleRate)
+            for n in 0..<count {
+                let t = Double(n) / sampleRate
+                var gain = 1.0
+                if index > 0, let next = envelope.firstIndex(where: { $0.0 > t }) {
+                    let (t0, g0) = envelope[next - 1]
+                    let (t1, g1) = envelope[next]
+                    gain = g0 + (g1 - g0) * (t - t0) / (t1 - t0)
+                }
+                if index == 0 { gain = min(1, t / 0.01) }
+                // The old note's fall into the first dip.
+                let tail = Double(count - n) / sampleRate
+                if index < notes.count - 1 && tail < 0.015 { gain *= 0.1 + 0.9 * tail / 0.015 }
+                samples.append(Float(0.3 * gain * threePartials(phase)))
+                phase += 2 * Double.pi * frequency / sampleRate
+            }
+        }
+        return samples
+    }
+
     /// A quiet blown line (four harmonics over breath noise, about −30 dBFS): each note fades in over `attack`
     /// seconds from a dip 20 dB down and falls back into the next dip over its last 25 ms, as a tongued flute or a
     /// clarinet does; repeated pitches are only set apart by their dips. `notes` are (seconds, MIDI pitch) in order.
