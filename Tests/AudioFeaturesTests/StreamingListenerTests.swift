@@ -149,6 +149,16 @@ struct StreamingListenerTests {
         #expect(abs(result.meanError) < 0.015, "mean onset error \(result.meanError) s, events \(heard)")
     }
 
+    @Test("fast repeated notes (14 per second, a tremolo or double tonguing) are each a note")
+    func fastRepeatedNotes() throws {
+        let sampleRate = 48_000.0
+        let truth = (0..<10).map { SyntheticNote(onset: 0.2 + 0.07 * Double($0), duration: 0.05, midi: 69) }
+        let events = try listen(SyntheticMelody.render(truth, sampleRate: sampleRate), sampleRate: sampleRate).events
+        let result = score(events, against: truth, sampleRate: sampleRate, tolerance: 0.02)
+        #expect(result.f1 == 1, "onsets \(events.map { Double($0.onsetFrame) / sampleRate })")
+        #expect(result.pitchAccuracy == 1)
+    }
+
     @Test("block size does not change what is heard (training and live see the same events)")
     func blockSizeInvariance() throws {
         let sampleRate = 48_000.0
