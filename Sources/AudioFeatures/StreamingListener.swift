@@ -642,6 +642,7 @@ public final class StreamingListener {
         // Chroma, centroid and the polyphonic pitch set from the spectrum just after the attack. Once the event
         // held a whole window after its attack, that spectrum and its notes were taken already (`attackNotes`).
         var notes: [Int]
+        let heardWholeAttack = attackNotes != nil
         if let attackNotes {
             notes = attackNotes
         } else {
@@ -657,8 +658,12 @@ public final class StreamingListener {
         let centroid = chromaSpectrum.centroid()
         if let yinNote = midi.map({ Int($0.rounded()) }), notes.count <= 1 {
             notes = [yinNote]  // monophonic: YIN's estimate is the finer one
-        } else if let top = notes.last, notes.count >= 2, midi.map({ !notes.contains(Int($0.rounded())) }) ?? true {
-            // A chord: YIN locks onto the common period, below every voice. The top voice carries the melody.
+        } else if let top = notes.last, notes.count >= 2, midi.map({ !notes.contains(Int($0.rounded())) }) ?? true,
+            heardWholeAttack || midi == nil || previousEventPitch.map({ Int($0.rounded()) != top }) ?? true
+        {
+            // A chord: YIN locks onto the common period, below every voice. The top voice carries the melody. (Not
+            // in an event too short for a whole window whose top voice is the previous note's pitch: that is the
+            // previous note still ringing, and YIN heard this one.)
             midi = Double(top)
             confidence = 0.5
         }
