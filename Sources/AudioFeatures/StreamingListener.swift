@@ -302,8 +302,13 @@ public final class StreamingListener {
                 let back = FrameTime(troughStart(of: rise) * hopFrames)
                 frame = min(frame, position > back ? position - back : 0)
             }
-            if let last = previousOnset, frame <= last { frame = last + 1 }
-            startEvent(at: frame, levelDB: max(level, previousLevelDB), into: &outputs)
+            if eventActive, let last = previousOnset, frame <= last {
+                // Its rise began at or before this event's own onset: the same attack, whose flux peaked again as
+                // the note swelled after a transient. One note, not a new one.
+            } else {
+                if let last = previousOnset, frame <= last { frame = last + 1 }
+                startEvent(at: frame, levelDB: max(level, previousLevelDB), into: &outputs)
+            }
         }
         if eventActive { updateEvent(levelDB: level, into: &outputs) }
         previousLevelDB = level
