@@ -8,9 +8,8 @@
 /// 2^-30 (plus a tiny absolute one), far above the rounding error of the computed distances (about dimension ×
 /// 2^-53), so no representative whose computed distance is below the threshold is ever skipped.
 ///
-/// Members of a surviving group are stored transposed in blocks of four, so four distances are summed at once; each
-/// lane subtracts, squares and adds the same values in the same order as the scalar kernel (no fused multiply-add),
-/// and takes the same correctly rounded square root, so every distance is bit-identical to the scan's.
+/// Members of a surviving group are stored transposed in single precision, in blocks of eight, so eight estimates
+/// are summed at once; `MirroredNearestSearch` decides with them, or with in-order Float64 sums near a tie.
 struct RepresentativeIndex: Sendable {
     /// Labels needed before the index pays for itself; fewer are scanned.
     static let minimumLabelCount = 32
@@ -20,7 +19,7 @@ struct RepresentativeIndex: Sendable {
     /// Largest dimension for which the 2^-30 margin is proven to cover rounding (dimension × 2^-53 ≪ 2^-30).
     static let maximumDimension = 1 << 20
 
-    typealias Lanes = SIMD4<Double>
+    typealias Lanes = SIMD8<Float>
 
     /// Features per frame.
     let dimension: Int
@@ -37,12 +36,12 @@ struct RepresentativeIndex: Sendable {
     /// Members of every group.
     private var groups: [Group] = []
 
-    /// The members of one group: labels ascending, frames transposed (block `b`, feature `f`, lane `l` at
-    /// `(b * dimension + f) * 4 + l`, one lane per member; unused lanes hold +infinity, which never matches).
-    /// Plain Doubles rather than SIMD elements, whose metadata would cost a conformance scan on first use.
+    /// The members of one group: labels ascending, frames transposed in single precision (block `b`, feature `f`,
+    /// lane `l` at `(b * dimension + f) * 8 + l`, one lane per member; unused lanes hold +infinity, which never
+    /// matches). Plain Floats rather than SIMD elements, whose metadata would cost a conformance scan on first use.
     private struct Group: Sendable {
         var labels: [Int] = []
-        var lanes: [Double] = []
+        var lanes: [Float] = []
     }
 
     /// An empty index; `insert(label:frame:)` adds the representatives in label order.
@@ -90,51 +89,53 @@ struct RepresentativeIndex: Sendable {
         }
         let start = slot / Lanes.scalarCount * dimension * Lanes.scalarCount + slot % Lanes.scalarCount
         for feature in 0..<dimension {
-            groups[chosen].lanes[start + feature * Lanes.scalarCount] = frame[feature]
+            groups[chosen].lanes[start + feature * Lanes.scalarCount] = Float(frame[feature])
         }
     }
 
-    /// The label nearest to `query` strictly below the threshold (the first label on a tie), and its distance.
-    func nearest(to query: UnsafePointer<Double>) -> Int? {
-        var bestLabel = -1
-        var bestDistance = threshold
-        var limit = safeSquare(threshold)
+    /// The label nearest to `query` strictly below the threshold (the first label on a tie), searched with
+    /// `search` (fresh); `mirrored` is the query's single-precision copy and `distance` gives a label's
+    /// representative's distance to the query summed in order.
+    func nearest(
+        to query: UnsafePointer<Double>, mirrored: UnsafePointer<Float>, search: inout MirroredNearestSearch,
+        distance: (Int) -> Double
+    ) -> Int? {
         centres.withUnsafeBufferPointer { centres in
             for group in 0..<radii.count
             where !partialSumExceeds(
                 query, centres.baseAddress! + group * dimension, count: dimension, limit: skipLimits[group])
             {
-                let members = groups[group].labels
-                groups[group].lanes.withUnsafeBufferPointer { lanes in
-                    var start = 0
-                    var block = UnsafeRawPointer(lanes.baseAddress!)
-                    while start < members.count {
-                        if let distances = Self.blockDistances(query, block, count: dimension, unlessAbove: limit) {
-                            for lane in 0..<min(Lanes.scalarCount, members.count - start) {
-                                let distance = distances[lane]
-                                let label = members[start + lane]
-                                // Members are visited group by group, so equal distances go to the lower label.
-                                if distance < bestDistance || (distance == bestDistance && label < bestLabel) {
-                                    bestLabel = label
-                                    bestDistance = distance
-                                    limit = safeSquare(distance)
+                groups[group].labels.withUnsafeBufferPointer { members in
+                    groups[group].lanes.withUnsafeBufferPointer { lanes in
+                        var start = 0
+                        var block = UnsafeRawPointer(lanes.baseAddress!)
+                        while start < members.count {
+                            if let estimates = Self.blockEstimates(
+                                mirrored, block, count: dimension, unlessAbove: search.floatSkipLimit)
+                            {
+                                for lane in 0..<min(Lanes.scalarCount, members.count - start) {
+                                    let label = members[start + lane]
+                                    // Members are visited group by group, so a lower label wins a tie.
+                                    search.consider(
+                                        label, estimate: estimates[lane], winsTies: label < search.best ?? .max,
+                                        distance: distance)
                                 }
                             }
+                            start += Lanes.scalarCount
+                            block += dimension * MemoryLayout<Lanes>.stride
                         }
-                        start += Lanes.scalarCount
-                        block += dimension * MemoryLayout<Lanes>.stride
                     }
                 }
             }
         }
-        return bestLabel >= 0 ? bestLabel : nil
+        return search.best
     }
 
-    /// The four distances from `query` to the lanes of one block, or nil once every lane's partial sum exceeds
-    /// `limit` (none of them can then be below the bound `limit` was made from).
+    /// The single-precision sums of squared differences from `query` to the lanes of one block (each lane summed
+    /// in order), or nil once every lane's partial sum exceeds `limit` (every lane only grows).
     @inline(__always)
-    private static func blockDistances(
-        _ query: UnsafePointer<Double>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Double
+    private static func blockEstimates(
+        _ query: UnsafePointer<Float>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Float
     ) -> Lanes? {
         var sums = Lanes()
         var feature = 0
@@ -149,7 +150,7 @@ struct RepresentativeIndex: Sendable {
             }
             if all(sums .> limit) { return nil }
         }
-        return sums.squareRoot()
+        return sums
     }
 }
 
