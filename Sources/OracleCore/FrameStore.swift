@@ -228,37 +228,19 @@ struct FrameStore: Sendable {
     /// The first state of the label whose representative is nearest to the stored frame at `index` (mirrored)
     /// with a distance strictly below the threshold (the first label on a tie), exactly as a scan of every
     /// representative in label order decides.
-    func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
+    ///
+    /// Mutating only so that nothing is copied: the index and the representatives are moved out for the search and
+    /// back (a copy of either, or of the store, costs reference counting on their arrays).
+    mutating func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        let stride = mirror.stride
-        var search = freshSearch
-        // A local function, not a closure value: it is passed on without escaping, so nothing is allocated.
-        func distance(toLabel label: Int) -> Double {
-            withFrame(at: index) { query in
-                withFrame(at: representativeStates[label] - 1) { euclideanDistance(query, $0, count: dimension) }
-            }
+        var context = (index: self.index.take(), states: representativeStates)
+        representativeStates = []
+        let state = withMatcher(forFrameAt: index, passing: &context) { matcher, context in
+            matcher.nearestRepresentativeState(states: context.states, index: &context.index)
         }
-        if let representativeIndex = self.index {
-            let label = mirror.values.withUnsafeBufferPointer { mirrored in
-                withFrame(at: index) { query in
-                    representativeIndex.nearest(
-                        to: query, mirrored: mirrored.baseAddress! + index &* stride, search: &search,
-                        distance: distance(toLabel:))
-                }
-            }
-            return label.map { representativeStates[$0] }
-        }
-        mirror.values.withUnsafeBufferPointer { mirrored in
-            let query = mirrored.baseAddress! + index &* stride
-            for (label, state) in representativeStates.enumerated() {
-                let estimate = mirroredSquaredDistance(
-                    query, mirrored.baseAddress! + (state &- 1) &* stride, stride: stride,
-                    unlessAbove: search.skipLimit)
-                search.consider(label, estimate: estimate, distance: distance(toLabel:))
-            }
-        }
-        return search.best.map { representativeStates[$0] }
+        (self.index, representativeStates) = context
+        return state
     }
 }
 
@@ -397,30 +379,35 @@ struct FrameMatcher: TransitionMatcher {
         guard threshold > 0 else { return nil }
         var search = search
         let query = mirror + queryIndex &* stride
-        var targets = targets
-        // Estimates first, a batch at a time, then decisions: no branch on an estimate stands between the loads of
-        // one target's frame and the next one's, so their cache misses overlap.
-        return withUnsafeTemporaryAllocation(of: (target: Int, estimate: Float).self, capacity: Self.batch) { batch in
-            var more = true
-            while more {
-                var count = 0
-                while count < Self.batch, let target = targets.next() {
-                    let estimate = mirroredSquaredDistance(
-                        query, mirror + (target &- 1) &* stride, stride: stride, unlessAbove: .infinity)
-                    batch.initializeElement(at: count, to: (target, estimate))
-                    count &+= 1
-                }
-                more = count == Self.batch
-                for index in 0..<count {
-                    search.consider(batch[index].target, estimate: batch[index].estimate, distance: distance(to:))
-                }
+        for target in targets {
+            let estimate = mirroredSquaredDistance(
+                query, mirror + (target &- 1) &* stride, stride: stride, unlessAbove: search.skipLimit)
+            search.consider(target, estimate: estimate, distance: distance(to:))
+        }
+        return search.best
+    }
+
+    /// The first state of the label whose representative is nearest to the query with a distance strictly below
+    /// the threshold (the first label on a tie); `states` are the representatives, `index` their index if any
+    /// (inout only so that it is not copied).
+    func nearestRepresentativeState(states: [Int], index: inout RepresentativeIndex?) -> Int? {
+        var search = search
+        let query = mirror + queryIndex &* stride
+        let label = states.withUnsafeBufferPointer { states -> Int? in
+            if index != nil {
+                return index!.nearest(
+                    to: appended[queryIndex &- restoredCount], mirrored: query, search: &search,
+                    distance: { distance(to: states[$0]) })
+            }
+            for (label, state) in states.enumerated() {
+                let estimate = mirroredSquaredDistance(
+                    query, mirror + (state &- 1) &* stride, stride: stride, unlessAbove: search.skipLimit)
+                search.consider(label, estimate: estimate) { distance(to: states[$0]) }
             }
             return search.best
         }
+        return label.map { states[$0] }
     }
-
-    /// Targets whose estimates are computed before any is compared.
-    private static let batch = 16
 
     /// The distance from the query to the frame of `state`, summed in order.
     private func distance(to state: Int) -> Double {

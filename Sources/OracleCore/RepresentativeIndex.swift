@@ -88,8 +88,11 @@ struct RepresentativeIndex: Sendable {
             groups[chosen].lanes.append(contentsOf: repeatElement(.infinity, count: dimension * Lanes.scalarCount))
         }
         let start = slot / Lanes.scalarCount * dimension * Lanes.scalarCount + slot % Lanes.scalarCount
-        for feature in 0..<dimension {
-            groups[chosen].lanes[start + feature * Lanes.scalarCount] = Float(frame[feature])
+        let features = dimension
+        groups[chosen].lanes.withUnsafeMutableBufferPointer { lanes in
+            for feature in 0..<features {
+                lanes[start &+ feature &* Lanes.scalarCount] = Float(frame[feature])
+            }
         }
     }
 
@@ -102,7 +105,7 @@ struct RepresentativeIndex: Sendable {
     ) -> Int? {
         centres.withUnsafeBufferPointer { centres in
             for group in 0..<radii.count
-            where !partialSumExceeds(
+            where !squareSumExceeds(
                 query, centres.baseAddress! + group * dimension, count: dimension, limit: skipLimits[group])
             {
                 groups[group].labels.withUnsafeBufferPointer { members in
@@ -154,16 +157,37 @@ struct RepresentativeIndex: Sendable {
     }
 }
 
-/// Whether the sum of squared differences of `count` values, added in order, exceeds `limit` at some point.
+/// Whether the sum of squared differences of `count` values, added in some order, exceeds `limit`, tested every
+/// eight terms: a computed sum, or a partial one, is within `count × 2^-53` (relative) of the exact one or below
+/// it, far inside the 2^-30 margin of the limits it is compared with.
 @inline(__always)
-func partialSumExceeds(
+func squareSumExceeds(
     _ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, count: Int, limit: Double
 ) -> Bool {
-    var sum = 0.0
-    for index in 0..<count {
-        let difference = first[index] - second[index]
-        sum += difference * difference
-        if sum > limit { return true }
+    typealias Quad = SIMD4<Double>
+    var low = Quad()
+    var high = Quad()
+    var feature = 0
+    while feature &+ 2 &* Quad.scalarCount <= count {
+        let lowDifference: Quad =
+            UnsafeRawPointer(first + feature).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + feature).loadUnaligned(as: Quad.self)
+        let next = feature &+ Quad.scalarCount
+        let highDifference: Quad =
+            UnsafeRawPointer(first + next).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + next).loadUnaligned(as: Quad.self)
+        low += lowDifference * lowDifference
+        high += highDifference * highDifference
+        feature &+= 2 &* Quad.scalarCount
+        let sums = low + high
+        if (sums[0] + sums[1]) + (sums[2] + sums[3]) > limit { return true }
     }
-    return false
+    let sums = low + high
+    var sum = (sums[0] + sums[1]) + (sums[2] + sums[3])
+    while feature < count {
+        let difference = first[feature] - second[feature]
+        sum += difference * difference
+        feature &+= 1
+    }
+    return sum > limit
 }
