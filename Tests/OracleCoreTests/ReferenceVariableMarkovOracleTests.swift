@@ -127,6 +127,39 @@ struct ReferenceVariableMarkovOracleTests {
         return frames
     }
 
+    /// Distances within single-precision rounding of the threshold 0.1 (`0.1.nextDown` rounds up to a Float above
+    /// 0.1), met at the root by a scan, in the walk, and at the root through the index (after 40 far-apart
+    /// labels): only the margin of the single-precision estimates sends them to the in-order sums.
+    static func thresholdTieFrames() -> [[Double]] {
+        let near = 0.1.nextDown
+        let context = [1.0, 1, 1]
+        var frames = [[0.0, 0, 0], [near, 0, 0], context, [0.0, 0, 0], context, [0, near, 0]]
+        frames += (1...40).map { [Double($0) * 100, 0, 0] }
+        frames += [[1000, near, 0], [4000, 0, near]]
+        return frames
+    }
+
+    /// `q` (the origin) after a context whose targets are `A = (x, 0, 0)` then `B = (0, y, y)`: `B` is nearer in
+    /// Float64 (by one step of `x`), `A` in single precision, where `y` rounds up and `x` down. At threshold 0.06
+    /// both match `q` and are more than 0.06 apart (`B` becomes a transition of the context, not a match of `A`).
+    static func orderTieFrames() -> [[Double]] {
+        var single = Float(0.035)
+        while true {
+            single = single.nextUp
+            // Just above the midpoint below `single`: rounds up to it by almost half a step.
+            let below = Double(single.nextDown)
+            let y: Double = (below + Double(single)) / 2 + Double(single.ulp) * 0x1p-8
+            let distanceB: Double = (y * y + y * y).squareRoot()
+            let x = distanceB.nextUp
+            let singleX = Float(x)
+            let singleY = Float(y)
+            if 2 * (singleY * singleY) > singleX * singleX {
+                let context = [1.0, 1, 1]
+                return [context, [x, 0, 0], context, [0, y, y], context, [0, 0, 0]]
+            }
+        }
+    }
+
     static let cases: [(name: String, frames: [[Double]], thresholds: [Double])] = {
         var cases: [(String, [[Double]], [Double])] = []
         // 22-D clusters with small noise, as in the benchmark: hundreds of labels at the small thresholds.
@@ -137,7 +170,11 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(
             ("lattice d5", latticeFrames(count: 1200, dimension: 5, levels: 3, seed: 6), [1, 1.5, 2, 2.0.squareRoot()]))
         cases.append(("lattice d2", latticeFrames(count: 800, dimension: 2, levels: 40, seed: 7), [1, 2, 3]))
-        cases.append(("lattice d4", latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8), [1, 2, 3]))
+        let lattice = latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8)
+        cases.append(("lattice d4", lattice, [1, 2, 3]))
+        // Norms beyond the single-precision estimates' proven range: every comparison is summed in order.
+        let scaled = lattice.map { $0.map { $0 * 0x1p64 } }
+        cases.append(("lattice d4 times 2^64", scaled, [1, 2, 3].map { $0 * 0x1p64 }))
         cases.append(("lattice d9", latticeFrames(count: 800, dimension: 9, levels: 3, seed: 9), [1, 2, 3]))
         // Sums that differ only by their rounding decide ties, and thresholds equal to computed distances.
         let ties = permutedTieFrames(groups: 60, dimension: 22, seed: 11)
@@ -145,6 +182,8 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(("permuted ties d22", ties, tieThresholds))
         let pairThresholds = [(0, 1), (2, 3), (4, 5)].map { ReferenceOracle.distance(clustered[$0.0], clustered[$0.1]) }
         cases.append(("clusters d22 at pair distances", Array(clustered.prefix(600)), pairThresholds))
+        cases.append(("single-precision threshold ties d3", thresholdTieFrames(), [0.1]))
+        cases.append(("single-precision order ties d3", orderTieFrames(), [0.06]))
         let scalars = TestData.clusteredFrames(count: 600, dimension: 1, clusterCount: 30, noise: 0.2, seed: 10)
         cases.append(("clusters d1", scalars.frames, [0.05, 0.3]))
         return cases
