@@ -29,60 +29,57 @@ struct FrameMirror: Sendable {
         stride = (dimension + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
     }
 
-    /// Whether the single-precision comparisons are proven for these frames; when not, every comparison is summed
-    /// in Float64.
-    var decides: Bool { dimension <= Self.maximumDimension && normBound <= Self.maximumNorm }
-
     /// Makes room for `additionalFrames` more frames, at least doubling the room when it grows (repeated small
     /// reservations stay linear overall).
     mutating func reserveCapacity(additionalFrames: Int) {
         let needed = (count + max(0, additionalFrames)) * stride
         guard needed > values.count else { return }
-        let target = max(needed, 2 * values.count)
-        values.reserveCapacity(target)
-        values.append(contentsOf: repeatElement(0, count: target - values.count))
+        // A zeroed array and one copy: both are bulk memory operations, where appending zeros is a loop.
+        var grown = [Float](repeating: 0, count: max(needed, 2 * values.count))
+        let used = count * stride
+        if used > 0 {
+            grown.withUnsafeMutableBufferPointer { grown in
+                values.withUnsafeBufferPointer { values in
+                    grown.baseAddress!.update(from: values.baseAddress!, count: used)
+                }
+            }
+        }
+        values = grown
     }
 
     /// Appends the copy of `frame` (`dimension` values), unless one of them is infinite or NaN: false then, and
     /// nothing is appended.
     mutating func append(_ frame: UnsafePointer<Double>) -> Bool {
+        let dimension = dimension
+        typealias Quad = SIMD4<Double>
+        var squares = Quad()
+        var feature = 0
+        while feature &+ Quad.scalarCount <= dimension {
+            let quad = UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
+            squares += quad * quad
+            feature &+= Quad.scalarCount
+        }
+        var squareSum = (squares[0] + squares[1]) + (squares[2] + squares[3])
+        while feature < dimension {
+            squareSum += frame[feature] * frame[feature]
+            feature &+= 1
+        }
+        // An infinite or NaN value makes the sum of squares infinite or NaN; so does a finite one whose square
+        // overflows, which the exact test tells apart (rare).
+        guard squareSum.isFinite || (0..<dimension).allSatisfy({ frame[$0].isFinite }) else { return false }
         reserveCapacity(additionalFrames: 1)
         let start = count &* stride
-        let dimension = dimension
-        let squareSum = values.withUnsafeMutableBufferPointer { values -> Double in
+        values.withUnsafeMutableBufferPointer { values in
             let copy = values.baseAddress! + start
-            // `x - x` is 0 for a finite value and NaN otherwise, and a NaN survives every addition; four
-            // independent sums keep the chains of dependent additions short.
-            typealias Quad = SIMD4<Double>
-            var checks = Quad()
-            var squares = Quad()
-            var feature = 0
-            while feature &+ Quad.scalarCount <= dimension {
-                let quad = UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
-                checks += quad - quad
-                squares += quad * quad
-                feature &+= Quad.scalarCount
-            }
-            var check = (checks[0] + checks[1]) + (checks[2] + checks[3])
-            var square = (squares[0] + squares[1]) + (squares[2] + squares[3])
-            while feature < dimension {
-                let value = frame[feature]
-                check += value - value
-                square += value * value
-                feature &+= 1
-            }
-            guard check == 0 else { return .nan }
             for feature in 0..<dimension {
                 copy[feature] = Float(frame[feature])
             }
-            return square
         }
-        guard !squareSum.isNaN else { return false }
         count &+= 1
         if squareSum > largestSquareSum {
             largestSquareSum = squareSum
             // The computed sum is within `dimension × 2^-53` (relative) of the exact one, far inside 2^-30; an
-            // underflowed sum is covered by the search's absolute margin.
+            // underflowed sum is covered by the search's absolute margin; an overflowed one is +infinity.
             normBound = squareSum.squareRoot() * (1 + 0x1p-30)
         }
         return true
@@ -97,11 +94,15 @@ func mirroredSquaredDistance(
     _ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, stride: Int, unlessAbove limit: Double
 ) -> Float {
     typealias Lanes = FrameMirror.Lanes
-    // Blocks of four vectors between tests: at the usual dimensions the whole frame is one block, no branch.
+    // The first vector alone decides most far frames (one cache line read); then blocks of four vectors between
+    // tests: at the usual dimensions the rest of the frame is one block.
+    let head =
+        UnsafeRawPointer(first).loadUnaligned(as: Lanes.self) - UnsafeRawPointer(second).loadUnaligned(as: Lanes.self)
+    var sums = head * head
+    var sum = lanesSum(sums)
+    var feature = Lanes.scalarCount
     let block = 4 &* Lanes.scalarCount
-    var sums = Lanes()
-    var feature = 0
-    while true {
+    while feature < stride && Double(sum) <= limit {
         let end = min(feature &+ block, stride)
         while feature < end {
             let difference =
@@ -110,10 +111,16 @@ func mirroredSquaredDistance(
             sums += difference * difference
             feature &+= Lanes.scalarCount
         }
-        let half = sums.lowHalf + sums.highHalf
-        let sum = (half[0] + half[1]) + (half[2] + half[3])
-        if feature >= stride || Double(sum) > limit { return sum }
+        sum = lanesSum(sums)
     }
+    return sum
+}
+
+/// The sum of eight lanes.
+@inline(__always)
+func lanesSum(_ lanes: FrameMirror.Lanes) -> Float {
+    let half = lanes.lowHalf + lanes.highHalf
+    return (half[0] + half[1]) + (half[2] + half[3])
 }
 
 /// The candidate nearest to a query frame with a Euclidean distance strictly below the threshold, the first one on

@@ -41,8 +41,6 @@ protocol ChunkLayout {
     static var stride: Int { get }
     /// Int32 values per record.
     static var width: Int { get }
-    /// A chunk with no records and no next chunk.
-    static var emptyChunk: [Int32] { get }
 }
 
 /// Walk-added transitions (every transition but the literal `q -> q + 1`): one target per record, chunks of half a
@@ -50,7 +48,6 @@ protocol ChunkLayout {
 enum TransitionLayout: ChunkLayout {
     static let stride = 8
     static let width = 1
-    static let emptyChunk = [Int32](repeating: -1, count: stride)
 }
 
 /// Reverse suffix links with what find-better compares: records of a state, its `lrs` and its extending label (the
@@ -58,7 +55,6 @@ enum TransitionLayout: ChunkLayout {
 enum ReverseLinkLayout: ChunkLayout {
     static let stride = 16
     static let width = 3
-    static let emptyChunk = [Int32](repeating: -1, count: stride)
     /// Offset of the `lrs` in a record.
     static let length = 1
     /// Offset of the extending label in a record.
@@ -72,7 +68,10 @@ enum ReverseLinkLayout: ChunkLayout {
 /// four bytes. Every chunk starts with the index of the next chunk (-1 at the end); the first chunk then holds the
 /// list's length and the index of its last chunk, then records; later chunks hold records only.
 struct ChunkedLists<Layout: ChunkLayout>: Sendable {
+    /// The chunks in use, then empty chunks (all -1) ready for use: they are filled many at a time.
     private var pool: [Int32] = []
+    /// Int32 values in chunks in use.
+    private var used = 0
 
     /// Records in a list's first chunk.
     static var firstCapacity: Int { (Layout.stride - 3) / Layout.width }
@@ -81,7 +80,7 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
 
     /// Reserves room for `additionalChunks` more chunks.
     mutating func reserveCapacity(additionalChunks: Int) {
-        pool.reserveCapacity(pool.count + max(0, additionalChunks) * Layout.stride)
+        pool.reserveCapacity(used + max(0, additionalChunks) * Layout.stride)
     }
 
     /// Length of `list`.
@@ -94,12 +93,24 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
         pool.withUnsafeBufferPointer(body)
     }
 
+    /// Takes the next empty chunk (no records, no next chunk) and returns its index; empty chunks are appended as
+    /// many as there are chunks at a time (within the reserved capacity while there is room), not one by one.
+    private mutating func takeEmptyChunk() -> Int {
+        if used == pool.count {
+            let wanted = max(Layout.stride, pool.count)
+            let room = pool.capacity - pool.count
+            let count = room >= Layout.stride ? min(room, wanted) : wanted
+            pool.append(contentsOf: repeatElement(-1, count: count / Layout.stride * Layout.stride))
+        }
+        defer { used += Layout.stride }
+        return used / Layout.stride
+    }
+
     /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values.
     mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) {
         let stride = Layout.stride
         guard list >= 0 else {
-            let chunk = pool.count / stride
-            pool.append(contentsOf: Layout.emptyChunk)
+            let chunk = takeEmptyChunk()
             list = Int32(chunk)
             pool.withUnsafeMutableBufferPointer { pool in
                 pool[chunk * stride + 1] = 1
@@ -117,8 +128,7 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
             let last = Int(pool[head + 2])
             let slot = (count - Self.firstCapacity) % Self.laterCapacity
             if slot == 0 {
-                let chunk = pool.count / stride
-                pool.append(contentsOf: Layout.emptyChunk)
+                let chunk = takeEmptyChunk()
                 pool[last * stride] = Int32(chunk)
                 pool[head + 2] = Int32(chunk)
                 offset = chunk * stride + 1
