@@ -113,10 +113,13 @@ struct RepresentativeIndex: Sendable {
                         var start = 0
                         var block = UnsafeRawPointer(lanes.baseAddress!)
                         while start < members.count {
-                            if let estimates = Self.blockEstimates(
-                                mirrored, block, count: dimension, unlessAbove: search.floatSkipLimit)
+                            let limit = search.floatSkipLimit
+                            if let estimates = Self.blockEstimates(mirrored, block, count: dimension, unlessAbove: limit)
                             {
-                                for lane in 0..<min(Lanes.scalarCount, members.count - start) {
+                                // Lanes above the limit cannot beat the best of now, nor any later one (unused lanes
+                                // are infinite): only the others are compared.
+                                let candidates = estimates .<= limit
+                                for lane in 0..<min(Lanes.scalarCount, members.count - start) where candidates[lane] {
                                     let label = members[start + lane]
                                     // Members are visited group by group, so a lower label wins a tie.
                                     search.consider(
