@@ -166,13 +166,14 @@ struct RecordCursor<Layout: ChunkLayout>: IteratorProtocol {
     @inline(__always)
     mutating func next() -> Int? {
         guard remaining > 0 else { return nil }
-        if position + Layout.width > chunk + Layout.stride {
-            chunk = Int(pool[chunk]) * Layout.stride
-            position = chunk + 1
+        // Offsets stay inside the pool: wrapping arithmetic, no overflow checks.
+        if position &+ Layout.width > chunk &+ Layout.stride {
+            chunk = Int(pool[chunk]) &* Layout.stride
+            position = chunk &+ 1
         }
         defer {
-            position += Layout.width
-            remaining -= 1
+            position &+= Layout.width
+            remaining &-= 1
         }
         return position
     }
