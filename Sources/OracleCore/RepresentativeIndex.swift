@@ -114,7 +114,8 @@ struct RepresentativeIndex: Sendable {
                         var block = UnsafeRawPointer(lanes.baseAddress!)
                         while start < members.count {
                             let limit = search.floatSkipLimit
-                            if let estimates = Self.blockEstimates(mirrored, block, count: dimension, unlessAbove: limit)
+                            if let estimates = Self.blockEstimates(
+                                mirrored, block, count: dimension, unlessAbove: limit)
                             {
                                 // Lanes above the limit cannot beat the best of now, nor any later one (unused lanes
                                 // are infinite): only the others are compared.
