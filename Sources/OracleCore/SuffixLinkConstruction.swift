@@ -106,40 +106,46 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
         return used / Layout.stride
     }
 
-    /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values.
-    mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) {
+    /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values. Returns the
+    /// list's new length.
+    @discardableResult
+    mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) -> Int {
         let stride = Layout.stride
         guard list >= 0 else {
             let chunk = takeEmptyChunk()
             list = Int32(chunk)
             pool.withUnsafeMutableBufferPointer { pool in
-                pool[chunk * stride + 1] = 1
-                pool[chunk * stride + 2] = Int32(chunk)
-                write(pool.baseAddress! + chunk * stride + 3)
+                let first = pool.baseAddress! + chunk &* stride
+                first[1] = 1
+                first[2] = Int32(chunk)
+                write(first + 3)
             }
-            return
+            return 1
         }
-        let head = Int(list) * stride
-        let count = Int(pool[head + 1])
-        var offset: Int
-        if count < Self.firstCapacity {
-            offset = head + 3 + count * Layout.width
-        } else {
-            let last = Int(pool[head + 2])
-            let slot = (count - Self.firstCapacity) % Self.laterCapacity
-            if slot == 0 {
-                let chunk = takeEmptyChunk()
-                pool[last * stride] = Int32(chunk)
-                pool[head + 2] = Int32(chunk)
-                offset = chunk * stride + 1
-            } else {
-                offset = last * stride + 1 + slot * Layout.width
-            }
-        }
+        let head = Int(list) &* stride
+        let count = Int(pool[head &+ 1])
+        let later = count &- Self.firstCapacity
+        let slot = later >= 0 ? later % Self.laterCapacity : 0
+        // A full last chunk: the next record starts a new one.
+        let newChunk = later >= 0 && slot == 0 ? takeEmptyChunk() : -1
+        // Every write in one access to the pool (each access checks that the pool is not shared).
         pool.withUnsafeMutableBufferPointer { pool in
-            pool[head + 1] = Int32(count + 1)
-            write(pool.baseAddress! + offset)
+            let base = pool.baseAddress!
+            var offset = head &+ 3 &+ count &* Layout.width
+            if later >= 0 {
+                let last = Int(base[head &+ 2])
+                if newChunk >= 0 {
+                    base[last &* stride] = Int32(newChunk)
+                    base[head &+ 2] = Int32(newChunk)
+                    offset = newChunk &* stride &+ 1
+                } else {
+                    offset = last &* stride &+ 1 &+ slot &* Layout.width
+                }
+            }
+            base[head &+ 1] = Int32(count &+ 1)
+            write(base + offset)
         }
+        return count &+ 1
     }
 }
 
@@ -375,13 +381,12 @@ struct OracleStructure: Sendable {
     private mutating func registerReverseLink(from state: Int, to link: Int) {
         let length = nodes[state].lrs
         let extendingLabel = nodes[state - Int(length)].label
-        reverseLinkLists.append(to: &nodes[link].reverseLinks) { record in
+        let count = reverseLinkLists.append(to: &nodes[link].reverseLinks) { record in
             record[0] = Int32(state)
             record[ReverseLinkLayout.length] = length
             record[ReverseLinkLayout.extendingLabel] = extendingLabel
         }
         // The root's list is never searched: find-better does not fire for new symbols.
-        let count = reverseLinkLists.count(of: nodes[link].reverseLinks)
         guard link != 0, count > Self.siblingScanLimit else { return }
         if count > Self.siblingScanLimit + 1 {
             siblingIndex.insertIfAbsent(target: link, length: Int(length), label: Int(extendingLabel), state: state)
