@@ -168,6 +168,15 @@ struct MirroredNearestSearch {
     private var beatLimit = -Double.infinity
     /// A candidate whose estimate (or a partial sum of it) is above this cannot beat the best or match.
     private(set) var skipLimit = Double.infinity
+    /// A best whose estimate is below this, or whose in-order distance is below `decisiveDistance`, is nearer than
+    /// half the threshold (see `isDecisive`).
+    private let decisiveEstimate: Double
+    private let decisiveDistance: Double
+    /// Whether the best is provably nearer than half the threshold: then no candidate at least the threshold away
+    /// from it (in vmo's distance) can beat it. With `δ = (n/2 + 1)·2^-53 ≤ 2^-31` the relative error of an
+    /// in-order distance, a candidate `B` at least `t` from the best `A` has
+    /// `D64(q, B) ≥ (t(1 - δ) - D(q, A))(1 - δ)`, above `D64(q, A)` when it is below `t/2·(1 - 2^-30)`.
+    private(set) var isDecisive = false
 
     /// A search for frames of `dimension` features whose norms are at most `normBound`.
     init(threshold: Double, dimension: Int, normBound: Double) {
@@ -188,6 +197,9 @@ struct MirroredNearestSearch {
         beatOffset = 2 * absolute * c * (1 - relative) * below * (1 + 0x1p-44)
         skipSlope = ((1 + relative) * (1 + relative) + 2 * absolute * (1 + relative) / c) * above * (1 + 0x1p-44)
         skipOffset = (2 * absolute * c * (1 + relative) + 4 * absolute * absolute) * above * (1 + 0x1p-44)
+        decisiveDistance = threshold / 2 * (1 - 0x1p-30)
+        let decisiveRoot = (decisiveDistance - absolute) * belowFactor
+        decisiveEstimate = decides && decisiveRoot > 0 ? decisiveRoot * decisiveRoot * (1 - 0x1p-44) : -.infinity
         if decides { setLimits(distance: threshold) }
     }
 
@@ -210,6 +222,7 @@ struct MirroredNearestSearch {
         if estimate < beatLimit {
             bestCandidate = candidate
             bestDistance = -1
+            isDecisive = estimate < decisiveEstimate
             beatLimit = estimate * beatSlope - beatOffset
             skipLimit = estimate * skipSlope + skipOffset
             return
@@ -236,6 +249,7 @@ struct MirroredNearestSearch {
     private mutating func take(_ candidate: Int, distance: Double) {
         bestCandidate = candidate
         bestDistance = distance
+        isDecisive = distance < decisiveDistance
         if decides { setLimits(distance: distance) }
     }
 

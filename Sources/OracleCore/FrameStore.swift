@@ -21,6 +21,10 @@ struct FrameStore: Sendable {
     private var mirror: FrameMirror
     /// A search with no candidate yet for the mirror's current norm bound (made once per bound, not per search).
     private var freshSearch: MirroredNearestSearch
+    /// Whether the walk-added transitions of every state are at least the threshold apart from each other and
+    /// from its literal continuation, as the construction leaves them (a target is added exactly when the frame
+    /// matches none of the state's targets); not known of restored transitions.
+    var targetsAreSeparated = true
 
     /// An empty store for frames of `dimension` features.
     init(dimension: Int, threshold: Double) {
@@ -216,6 +220,7 @@ struct FrameStore: Sendable {
                     body(
                         FrameMatcher(
                             mirror: mirrored.baseAddress!, stride: mirror.stride, search: freshSearch,
+                            targetsAreSeparated: targetsAreSeparated,
                             restored: restored.baseAddress, restoredCount: restoredCount,
                             appended: appended.baseAddress.unsafelyUnwrapped, queryIndex: index,
                             dimension: dimension, threshold: threshold),
@@ -360,6 +365,8 @@ struct FrameMatcher: TransitionMatcher {
     let stride: Int
     /// A search with no candidate yet, for this query.
     let search: MirroredNearestSearch
+    /// See `FrameStore.targetsAreSeparated`.
+    let targetsAreSeparated: Bool
     /// The restored frames, contiguous (nil when there are none): frame of state `s <= restoredCount` from
     /// `restored[(s - 1) * dimension]`.
     let restored: UnsafePointer<Double>?
@@ -383,6 +390,8 @@ struct FrameMatcher: TransitionMatcher {
             let estimate = mirroredSquaredDistance(
                 query, mirror + (target &- 1) &* stride, stride: stride, unlessAbove: search.skipLimit)
             search.consider(target, estimate: estimate, distance: distance(to:))
+            // The remaining targets are at least the threshold away from a best nearer than half of it.
+            if search.isDecisive && targetsAreSeparated { break }
         }
         return search.best
     }

@@ -100,6 +100,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             labelCount += 1
         }
         store.mirrorAllFrames()
+        // Stored transitions may come from another threshold or another construction.
+        store.targetsAreSeparated = false
         for state in structure.transitions(from: 0) {
             store.appendRepresentative(ofState: state)
         }

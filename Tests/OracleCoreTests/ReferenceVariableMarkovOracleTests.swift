@@ -219,6 +219,38 @@ struct ReferenceVariableMarkovOracleTests {
         #expect(mostLabels > 200)
     }
 
+    @Test("an oracle restored under another threshold continues as the reference does")
+    func restoredUnderAnotherThreshold() throws {
+        // Built at 1.0: the context's targets are A, then B (1.03 from A). Continued at 3.0: q is 0.9 from A and
+        // 0.5 from B, so the walk must compare both (A is within half the new threshold, but the restored targets
+        // are not a threshold apart).
+        let context = [10.0, 10, 10]
+        let first = [context, [0.9, 0, 0], context, [0, 0.5, 0]]
+        let rest = [context, [0.0, 0, 0]]
+        var built = try VariableMarkovOracle(dimension: 3, threshold: 1.0)
+        try built.append(contentsOf: first)
+        var restored = try VariableMarkovOracle(
+            dimension: 3, threshold: 3.0, frames: first, suffixLinks: built.suffixLinks, lrs: built.lrs,
+            transitions: built.transitions, labels: built.labels)
+        var reference = ReferenceOracle(threshold: 3.0)
+        reference.frames = [[]] + first
+        reference.sfx = built.suffixLinks
+        reference.lrs = built.lrs
+        reference.trn = built.transitions
+        reference.rsfx = built.reverseSuffixLinks
+        reference.data = built.labels
+        reference.latent = built.latent
+        for frame in rest {
+            reference.append(frame)
+        }
+        try restored.append(contentsOf: rest)
+        expectSameArrays("sfx", restored.suffixLinks, reference.sfx, in: "restored")
+        expectSameArrays("lrs", restored.lrs, reference.lrs, in: "restored")
+        expectSameArrays("data", restored.labels, reference.data, in: "restored")
+        expectSameArrays("trn", restored.transitions, reference.trn, in: "restored")
+        #expect(restored.suffixLink(of: 6) == 4)
+    }
+
     @Test("per-state accessors agree with the whole arrays")
     func accessorsAgree() throws {
         let frames = Self.latticeFrames(count: 500, dimension: 5, levels: 3, seed: 11)
