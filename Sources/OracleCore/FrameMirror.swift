@@ -175,7 +175,8 @@ struct MirroredNearestSearch {
     /// Whether the best is provably nearer than half the threshold: then no candidate at least the threshold away
     /// from it (in vmo's distance) can beat it. With `δ = (n/2 + 1)·2^-53 ≤ 2^-31` the relative error of an
     /// in-order distance, a candidate `B` at least `t` from the best `A` has
-    /// `D64(q, B) ≥ (t(1 - δ) - D(q, A))(1 - δ)`, above `D64(q, A)` when it is below `t/2·(1 - 2^-30)`.
+    /// `D64(q, B) ≥ (t(1 - δ) - D(q, A))(1 - δ)`, above `D64(q, A)` when `D64(q, A)` (or the estimate's upper
+    /// bound of it) is below `t/2·(1 - 2^-30)`.
     private(set) var isDecisive = false
 
     /// A search for frames of `dimension` features whose norms are at most `normBound`.
@@ -197,7 +198,8 @@ struct MirroredNearestSearch {
         beatOffset = 2 * absolute * c * (1 - relative) * below * (1 + 0x1p-44)
         skipSlope = ((1 + relative) * (1 + relative) + 2 * absolute * (1 + relative) / c) * above * (1 + 0x1p-44)
         skipOffset = (2 * absolute * c * (1 + relative) + 4 * absolute * absolute) * above * (1 + 0x1p-44)
-        decisiveDistance = threshold / 2 * (1 - 0x1p-30)
+        // Only where the margins are proven (`n ≤ 2^16`, far inside the `n ≤ 2^22` this needs).
+        decisiveDistance = decides ? threshold / 2 * (1 - 0x1p-30) : -.infinity
         let decisiveRoot = (decisiveDistance - absolute) * belowFactor
         decisiveEstimate = decides && decisiveRoot > 0 ? decisiveRoot * decisiveRoot * (1 - 0x1p-44) : -.infinity
         if decides { setLimits(distance: threshold) }
