@@ -2,6 +2,7 @@
 /// per page, a large part of a build) after a contiguous block of restored frames (a model file's frames in one
 /// allocation, not one per frame), and the first state of every label, whose frame the root compares new frames
 /// with; with many labels an exact index (`RepresentativeIndex`) skips the labels that cannot be within the threshold.
+/// A single-precision mirror of the frames (`FrameMirror`) decides every comparison not near a tie.
 struct FrameStore: Sendable {
     /// Number of features per frame.
     let dimension: Int
