@@ -2,6 +2,7 @@
 /// per page, a large part of a build) after a contiguous block of restored frames (a model file's frames in one
 /// allocation, not one per frame), and the first state of every label, whose frame the root compares new frames
 /// with; with many labels an exact index (`RepresentativeIndex`) skips the labels that cannot be within the threshold.
+/// A single-precision mirror of the frames (`FrameMirror`) decides every comparison not near a tie.
 struct FrameStore: Sendable {
     /// Number of features per frame.
     let dimension: Int
@@ -17,14 +18,21 @@ struct FrameStore: Sendable {
     private(set) var representativeStates: [Int] = []
     /// Built once there are `RepresentativeIndex.minimumLabelCount` labels; nil before (a scan is cheaper then).
     private var index: RepresentativeIndex?
-
-    /// The leading features of a frame.
-    typealias Head = SIMD4<Double>
+    /// Single-precision copies of the frames that have states, which decide most comparisons.
+    private var mirror: FrameMirror
+    /// A search with no candidate yet for the mirror's current norm bound (made once per bound, not per search).
+    private var freshSearch: MirroredNearestSearch
+    /// Whether the walk-added transitions of every state are at least the threshold apart from each other and
+    /// from its literal continuation, as the construction leaves them (a target is added exactly when the frame
+    /// matches none of the state's targets); not known of restored transitions.
+    var targetsAreSeparated = true
 
     /// An empty store for frames of `dimension` features.
     init(dimension: Int, threshold: Double) {
         self.dimension = dimension
         self.threshold = threshold
+        mirror = FrameMirror(dimension: dimension)
+        freshSearch = MirroredNearestSearch(threshold: threshold, dimension: dimension, normBound: 0)
     }
 
     /// Number of stored frames.
@@ -46,6 +54,33 @@ struct FrameStore: Sendable {
     /// Reserves room for `additionalFrames` more frames.
     mutating func reserveCapacity(additionalFrames: Int) {
         appended.reserveCapacity(appended.count + max(0, additionalFrames))
+        mirror.reserveCapacity(additionalFrames: additionalFrames)
+    }
+
+    /// Adds the single-precision copy of the stored frame at `index`, the first frame not yet mirrored, after
+    /// checking its length and values: false, with nothing added, when it does not have `dimension` finite values.
+    mutating func mirrorFrame(at index: Int) -> Bool {
+        precondition(index == mirror.count, "frames are mirrored in order")
+        let dimension = dimension
+        let normBound = mirror.normBound
+        let mirrored =
+            index < restoredCount
+            ? restored.withUnsafeBufferPointer { mirror.append($0.baseAddress! + index &* dimension) }
+            : appended[index - restoredCount].withUnsafeBufferPointer { frame in
+                frame.count == dimension && mirror.append(frame.baseAddress!)
+            }
+        if mirror.normBound != normBound {
+            freshSearch = MirroredNearestSearch(threshold: threshold, dimension: dimension, normBound: mirror.normBound)
+        }
+        return mirrored
+    }
+
+    /// Mirrors every stored frame not yet mirrored (frames already checked, as restored ones are).
+    mutating func mirrorAllFrames() {
+        for index in mirror.count..<frameCount {
+            let mirrored = mirrorFrame(at: index)
+            precondition(mirrored, "stored frames are checked")
+        }
     }
 
     /// Appends `newFrames` after checking each one's length and values; on a bad frame nothing is appended.
@@ -81,8 +116,9 @@ struct FrameStore: Sendable {
         appendFrames(unchecked: newFrames)
     }
 
-    /// Appends frames that `withMatcher` checks one by one (see `appendFrames(validated:)`).
+    /// Appends frames that `mirrorFrame(at:)` checks one by one (see `appendFrames(validated:)`).
     mutating func appendFrames(unchecked newFrames: [[Double]]) {
+        mirror.reserveCapacity(additionalFrames: frameCount - mirror.count + newFrames.count)
         if appended.isEmpty {
             appended = newFrames
         } else {
@@ -90,7 +126,7 @@ struct FrameStore: Sendable {
         }
     }
 
-    /// Appends `frame` for `withMatcher` to check (see `appendFrames(unchecked:)`).
+    /// Appends `frame` for `mirrorFrame(at:)` to check (see `appendFrames(unchecked:)`).
     mutating func appendFrame(unchecked frame: [Double]) {
         appended.append(frame)
     }
@@ -100,7 +136,7 @@ struct FrameStore: Sendable {
         appended.removeLast()
     }
 
-    /// The error for the stored frame at `index`, which `withMatcher` found without `dimension` finite values (an
+    /// The error for the stored frame at `index`, which `mirrorFrame(at:)` found without `dimension` finite values (an
     /// appended frame: restored ones are checked when they are stored).
     func error(forFrameAt index: Int) -> OracleError {
         Self.error(for: appended[index - restoredCount], index: index - restoredCount, dimension: dimension)
@@ -144,19 +180,6 @@ struct FrameStore: Sendable {
         return sum == 0
     }
 
-    /// The first features of a frame, zero-padded when the dimension is smaller (a zero difference adds nothing).
-    @inline(__always)
-    static func head(of frame: UnsafePointer<Double>, dimension: Int) -> Head {
-        if dimension >= Head.scalarCount {
-            return UnsafeRawPointer(frame).loadUnaligned(as: Head.self)
-        }
-        var head = Head()
-        for feature in 0..<dimension {
-            head[feature] = frame[feature]
-        }
-        return head
-    }
-
     /// Makes the frame of `state` the representative of the next label.
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
@@ -187,27 +210,20 @@ struct FrameStore: Sendable {
         return appended[index - restoredCount][...]
     }
 
-    /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`) and `context`
-    /// (passed through rather than captured: a closure would capture a copy). Returns nil without calling `body` when
-    /// the frame does not have `dimension` finite values.
+    /// Calls `body` with a matcher for the stored frame at `index` (the frame of state `index + 1`, mirrored, as
+    /// every frame before it) and `context` (passed through rather than captured: a closure would capture a copy).
     func withMatcher<Context, Result>(
         forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
-    ) -> Result? {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { query in
+    ) -> Result {
+        mirror.values.withUnsafeBufferPointer { mirrored in
             restored.withUnsafeBufferPointer { restored in
                 appended.withUnsafeBufferPointer { appended in
-                    // A copy of the frame being added (pointing into its array during the whole step would cost
-                    // reference counting on it), checked on the way; frames are added after the restored ones.
-                    let valid = appended[index - restoredCount].withUnsafeBufferPointer { frame in
-                        frame.count == dimension
-                            && Self.copyFinite(from: frame.baseAddress!, to: query.baseAddress!, count: dimension)
-                    }
-                    guard valid else { return nil }
-                    return body(
+                    body(
                         FrameMatcher(
+                            mirror: mirrored.baseAddress!, stride: mirror.stride, search: freshSearch,
+                            targetsAreSeparated: targetsAreSeparated,
                             restored: restored.baseAddress, restoredCount: restoredCount,
-                            appended: appended.baseAddress!, query: UnsafePointer(query.baseAddress!),
-                            queryHead: Self.head(of: query.baseAddress!, dimension: dimension),
+                            appended: appended.baseAddress.unsafelyUnwrapped, queryIndex: index,
                             dimension: dimension, threshold: threshold),
                         &context)
                 }
@@ -215,65 +231,22 @@ struct FrameStore: Sendable {
         }
     }
 
-    /// Copies `count` values and tells whether none is infinite or NaN.
-    @inline(__always)
-    private static func copyFinite(
-        from source: UnsafePointer<Double>, to destination: UnsafeMutablePointer<Double>, count: Int
-    ) -> Bool {
-        // Adding one to the exponent field carries into the sign bit only when the field is all ones (infinity or
-        // NaN): integer operations on the copied bits, one test at the end.
-        typealias Bits = SIMD2<UInt64>
-        let from = UnsafeRawPointer(source)
-        let to = UnsafeMutableRawPointer(destination)
-        var carries = Bits()
-        var offset = 0
-        let end = count &* MemoryLayout<Double>.stride
-        while offset &+ MemoryLayout<Bits>.stride <= end {
-            let bits = from.loadUnaligned(fromByteOffset: offset, as: Bits.self)
-            to.storeBytes(of: bits, toByteOffset: offset, as: Bits.self)
-            carries |= (bits & exponentMask) &+ exponentOne
-            offset &+= MemoryLayout<Bits>.stride
-        }
-        var carry = carries[0] | carries[1]
-        if offset < end {
-            let bits = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            to.storeBytes(of: bits, toByteOffset: offset, as: UInt64.self)
-            carry |= (bits & exponentMask) &+ exponentOne
-        }
-        return carry & signBit == 0
-    }
-
-    /// The exponent field of a Double: all ones for infinities and NaNs.
-    private static let exponentMask: UInt64 = 0x7FF0_0000_0000_0000
-    /// One in the exponent field's lowest bit.
-    private static let exponentOne: UInt64 = 0x0010_0000_0000_0000
-    /// The sign bit, just above the exponent field.
-    private static let signBit: UInt64 = 0x8000_0000_0000_0000
-
-    /// The first state of the label `nearestRepresentative(to:)` finds for the stored frame at `index`.
-    func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
+    /// The first state of the label whose representative is nearest to the stored frame at `index` (mirrored)
+    /// with a distance strictly below the threshold (the first label on a tie), exactly as a scan of every
+    /// representative in label order decides.
+    ///
+    /// Mutating only so that nothing is copied: the index and the representatives are moved out for the search and
+    /// back (a copy of either, or of the store, costs reference counting on their arrays).
+    mutating func nearestRepresentativeState(toFrameAt index: Int) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        return withFrame(at: index) { query in
-            nearestRepresentative(to: query).map { representativeStates[$0] }
+        var context = (index: self.index.take(), states: representativeStates)
+        representativeStates = []
+        let state = withMatcher(forFrameAt: index, passing: &context) { matcher, context in
+            matcher.nearestRepresentativeState(states: context.states, index: &context.index)
         }
-    }
-
-    /// The label whose representative is nearest to `query` with a distance strictly below the threshold (the
-    /// first label on a tie), exactly as a scan of every representative in label order decides.
-    func nearestRepresentative(to query: UnsafePointer<Double>) -> Int? {
-        if let index { return index.nearest(to: query) }
-        let head = Self.head(of: query, dimension: dimension)
-        var search = NearestSearch(dimension: dimension, threshold: threshold)
-        for (label, state) in representativeStates.enumerated() {
-            let estimate = withFrame(at: state - 1) {
-                estimatedSquaredDistance(query, head: head, $0, dimension: dimension, unlessAbove: search.limit)
-            }
-            search.consider(label, estimate: estimate) { label in
-                withFrame(at: representativeStates[label] - 1) { euclideanDistance(query, $0, count: dimension) }
-            }
-        }
-        return search.best
+        (self.index, representativeStates) = context
+        return state
     }
 }
 
@@ -382,11 +355,19 @@ struct FrameQuery {
 }
 
 /// Frame matching for the construction walk: the nearest target strictly within the threshold, the first in
-/// transition order on a tie (vmo's `argmin`).
+/// transition order on a tie (vmo's `argmin`), decided by `MirroredNearestSearch`.
 ///
 /// Holds pointers only, so that making one per state costs no reference counting; valid inside
 /// `FrameStore.withMatcher` only. The root's targets are searched by `FrameStore.nearestRepresentativeState`.
 struct FrameMatcher: TransitionMatcher {
+    /// The mirrored frames: frame of state `s` from `mirror[(s - 1) * stride]`.
+    let mirror: UnsafePointer<Float>
+    /// Floats per mirrored frame.
+    let stride: Int
+    /// A search with no candidate yet, for this query.
+    let search: MirroredNearestSearch
+    /// See `FrameStore.targetsAreSeparated`.
+    let targetsAreSeparated: Bool
     /// The restored frames, contiguous (nil when there are none): frame of state `s <= restoredCount` from
     /// `restored[(s - 1) * dimension]`.
     let restored: UnsafePointer<Double>?
@@ -394,10 +375,8 @@ struct FrameMatcher: TransitionMatcher {
     let restoredCount: Int
     /// The appended frames: frame of state `s > restoredCount` at `appended[s - 1 - restoredCount]`.
     let appended: UnsafePointer<[Double]>
-    /// The frame being added.
-    let query: UnsafePointer<Double>
-    /// Its leading features.
-    let queryHead: FrameStore.Head
+    /// Index of the frame being added (an appended one).
+    let queryIndex: Int
     /// Features per frame.
     let dimension: Int
     /// Distances must be strictly below this to match.
@@ -406,187 +385,51 @@ struct FrameMatcher: TransitionMatcher {
     func matchingTarget(from source: Int, targets: TransitionTargets, nodes: UnsafeBufferPointer<StateNode>) -> Int? {
         // A distance is never below 0, so nothing matches (spec §2).
         guard threshold > 0 else { return nil }
-        var search = NearestSearch(dimension: dimension, threshold: threshold)
+        var search = search
+        let query = mirror + queryIndex &* stride
         for target in targets {
-            let index = target &- 1
-            let estimate: Double
-            if index < restoredCount {
-                let frame = restored.unsafelyUnwrapped + index &* dimension
-                estimate = estimatedSquaredDistance(
-                    query, head: queryHead, frame, dimension: dimension, unlessAbove: search.limit)
-            } else {
-                estimate = appended[index &- restoredCount].withUnsafeBufferPointer { frame in
-                    estimatedSquaredDistance(
-                        query, head: queryHead, frame.baseAddress!, dimension: dimension, unlessAbove: search.limit)
-                }
-            }
+            let estimate = mirroredSquaredDistance(
+                query, mirror + (target &- 1) &* stride, stride: stride, unlessAbove: search.skipLimit)
             search.consider(target, estimate: estimate, distance: distance(to:))
+            // The remaining targets are at least the threshold away from a best nearer than half of it.
+            if search.isDecisive && targetsAreSeparated { break }
         }
         return search.best
     }
 
+    /// The first state of the label whose representative is nearest to the query with a distance strictly below
+    /// the threshold (the first label on a tie); `states` are the representatives, `index` their index if any
+    /// (inout only so that it is not copied).
+    func nearestRepresentativeState(states: [Int], index: inout RepresentativeIndex?) -> Int? {
+        var search = search
+        let query = mirror + queryIndex &* stride
+        let label = states.withUnsafeBufferPointer { states -> Int? in
+            if index != nil {
+                return index!.nearest(
+                    to: appended[queryIndex &- restoredCount], mirrored: query, search: &search,
+                    distance: { distance(to: states[$0]) })
+            }
+            for (label, state) in states.enumerated() {
+                let estimate = mirroredSquaredDistance(
+                    query, mirror + (state &- 1) &* stride, stride: stride, unlessAbove: search.skipLimit)
+                search.consider(label, estimate: estimate) { distance(to: states[$0]) }
+            }
+            return search.best
+        }
+        return label.map { states[$0] }
+    }
+
     /// The distance from the query to the frame of `state`, summed in order.
     private func distance(to state: Int) -> Double {
-        let index = state &- 1
-        if index < restoredCount {
-            return euclideanDistance(query, restored.unsafelyUnwrapped + index &* dimension, count: dimension)
+        appended[queryIndex &- restoredCount].withUnsafeBufferPointer { query in
+            let index = state &- 1
+            if index < restoredCount {
+                return euclideanDistance(
+                    query.baseAddress!, restored.unsafelyUnwrapped + index &* dimension, count: dimension)
+            }
+            return appended[index &- restoredCount].withUnsafeBufferPointer { frame in
+                euclideanDistance(query.baseAddress!, frame.baseAddress!, count: dimension)
+            }
         }
-        return appended[index &- restoredCount].withUnsafeBufferPointer { frame in
-            euclideanDistance(query, frame.baseAddress!, count: dimension)
-        }
     }
-}
-
-/// The candidate nearest to a query frame with a Euclidean distance strictly below the threshold, the first one on
-/// a tie: exactly what comparing every candidate's distance, summed in order in Float64 like vmo, decides, but
-/// without most of those sums.
-///
-/// An in-order sum is a chain of dependent additions; a sum of the same terms in another order (`estimate`) takes a
-/// fraction of the time, and both are within `dimension × 2^-53` (relative) of the exact total of the terms, so an
-/// estimate decides a comparison whenever it is farther than `margin` (relative, which also covers the rounding of
-/// a square root) from the value compared with. Only near-ties are summed in order: the threshold and the best
-/// candidate so far are compared with in-order sums then, and the best's own in-order sum is computed only then.
-struct NearestSearch {
-    /// Distances must be strictly below this to match.
-    let threshold: Double
-    /// Relative distance between two squared-distance estimates (or an estimate and a square) that decides their
-    /// order: far above `2 × dimension × 2^-53 + 2^-51`.
-    let margin: Double
-    /// A value at most `threshold²`: an estimate whose upper bound lies below it is a match.
-    let thresholdSquareBelow: Double
-    /// The best candidate so far, or -1.
-    private var bestCandidate = -1
-    /// Its squared-distance estimate.
-    private var bestEstimate = 0.0
-    /// Its distance summed in order, or -1 while not needed.
-    private var bestDistance = -1.0
-    /// At least the square of the distance to beat (the threshold, then the best's): a candidate whose in-order
-    /// partial sum exceeds it loses.
-    private(set) var limit: Double
-
-    init(dimension: Int, threshold: Double) {
-        self.threshold = threshold
-        margin = Double(dimension + 8) * 0x1p-48
-        thresholdSquareBelow = threshold * threshold * (1 - 0x1p-50)
-        limit = safeSquare(threshold)
-    }
-
-    /// The best candidate, or nil when none is below the threshold.
-    var best: Int? { bestCandidate >= 0 ? bestCandidate : nil }
-
-    /// Compares `candidate`, whose squared distance is estimated by `estimate`, with the best so far; candidates
-    /// come in the order in which ties are broken. `distance` gives a candidate's distance summed in order.
-    @inline(__always)
-    mutating func consider(_ candidate: Int, estimate: Double, distance: (Int) -> Double) {
-        // The in-order sum is above the limit too (and an infinite estimate is): it cannot win.
-        if estimate > limit + limit * (2 * margin) { return }
-        let estimateAbove = estimate + estimate * margin
-        let beats =
-            bestCandidate < 0
-            ? estimateAbove < thresholdSquareBelow : estimateAbove < bestEstimate - bestEstimate * margin
-        if beats {
-            take(candidate, estimate: estimate, distance: -1)
-            return
-        }
-        // Too close to call: in order, as vmo sums.
-        let candidateDistance = distance(candidate)
-        if bestCandidate < 0 {
-            if candidateDistance < threshold { take(candidate, estimate: estimate, distance: candidateDistance) }
-            return
-        }
-        if bestDistance < 0 {
-            bestDistance = distance(bestCandidate)
-        }
-        if candidateDistance < bestDistance { take(candidate, estimate: estimate, distance: candidateDistance) }
-    }
-
-    @inline(__always)
-    private mutating func take(_ candidate: Int, estimate: Double, distance: Double) {
-        bestCandidate = candidate
-        bestEstimate = estimate
-        bestDistance = distance
-        limit = distance >= 0 ? safeSquare(distance) : estimate + estimate * margin + 2 * .leastNonzeroMagnitude
-    }
-}
-
-/// An estimate of the sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the
-/// query's first four, zero-padded): the same terms added in another order (see `NearestSearch`), or infinity once
-/// the leading four, added in order, exceed `limit` (the in-order sum is then above it too: partial sums of
-/// non-negative terms never decrease).
-@inline(__always)
-func estimatedSquaredDistance(
-    _ query: UnsafePointer<Double>, head: FrameStore.Head, _ frame: UnsafePointer<Double>, dimension: Int,
-    unlessAbove limit: Double
-) -> Double {
-    typealias Quad = SIMD4<Double>
-    let difference = head - FrameStore.head(of: frame, dimension: dimension)
-    let square = difference * difference
-    let sum = ((square[0] + square[1]) + square[2]) + square[3]
-    guard sum <= limit else { return .infinity }
-    var sums = Quad()
-    var feature = Quad.scalarCount
-    while feature &+ Quad.scalarCount <= dimension {
-        let difference =
-            UnsafeRawPointer(query + feature).loadUnaligned(as: Quad.self)
-            - UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
-        sums += difference * difference
-        feature &+= Quad.scalarCount
-    }
-    var rest = (sums[0] + sums[1]) + (sums[2] + sums[3])
-    while feature < dimension {
-        let difference = query[feature] - frame[feature]
-        rest += difference * difference
-        feature &+= 1
-    }
-    return sum + rest
-}
-
-/// The sum of the squared differences of `query` and `frame` (`dimension` values; `head` holds the query's first
-/// four, zero-padded), added in order, or a partial sum above `limit` as soon as one proves the sum is above it.
-///
-/// The sum of `euclideanDistance(_:_:count:unlessAtLeast:)` with the partial sum tested after the leading four terms
-/// and then every four: partial sums never decrease, so this stops exactly where testing after every term would.
-@inline(__always)
-func squaredDistance(
-    _ query: UnsafePointer<Double>, head: FrameStore.Head, _ frame: UnsafePointer<Double>, dimension: Int,
-    unlessAbove limit: Double
-) -> Double {
-    typealias Head = FrameStore.Head
-    let difference = head - FrameStore.head(of: frame, dimension: dimension)
-    let square = difference * difference
-    let sum = ((square[0] + square[1]) + square[2]) + square[3]
-    guard sum <= limit, dimension > Head.scalarCount else { return sum }
-    return addingSquaredDifferences(
-        to: sum, query, frame, features: Head.scalarCount..<dimension, unlessAbove: limit)
-}
-
-/// `sum` plus the squared differences of `features` of `first` and `second`, added in order; returned early, above
-/// `limit`, once the partial sum exceeds `limit` (tested every four terms).
-@inline(__always)
-func addingSquaredDifferences(
-    to sum: Double, _ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, features: Range<Int>,
-    unlessAbove limit: Double
-) -> Double {
-    typealias Quad = SIMD4<Double>
-    var sum = sum
-    var feature = features.lowerBound
-    while feature &+ Quad.scalarCount <= features.upperBound {
-        // Four differences and squares at a time, added one by one in order.
-        let difference =
-            UnsafeRawPointer(first + feature).loadUnaligned(as: Quad.self)
-            - UnsafeRawPointer(second + feature).loadUnaligned(as: Quad.self)
-        let square = difference * difference
-        sum += square[0]
-        sum += square[1]
-        sum += square[2]
-        sum += square[3]
-        if sum > limit { return sum }
-        feature &+= Quad.scalarCount
-    }
-    while feature < features.upperBound {
-        let difference = first[feature] - second[feature]
-        sum += difference * difference
-        feature &+= 1
-    }
-    return sum
 }

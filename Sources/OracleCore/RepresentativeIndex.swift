@@ -8,9 +8,8 @@
 /// 2^-30 (plus a tiny absolute one), far above the rounding error of the computed distances (about dimension ×
 /// 2^-53), so no representative whose computed distance is below the threshold is ever skipped.
 ///
-/// Members of a surviving group are stored transposed in blocks of four, so four distances are summed at once; each
-/// lane subtracts, squares and adds the same values in the same order as the scalar kernel (no fused multiply-add),
-/// and takes the same correctly rounded square root, so every distance is bit-identical to the scan's.
+/// Members of a surviving group are stored transposed in single precision, in blocks of eight, so eight estimates
+/// are summed at once; `MirroredNearestSearch` decides with them, or with in-order Float64 sums near a tie.
 struct RepresentativeIndex: Sendable {
     /// Labels needed before the index pays for itself; fewer are scanned.
     static let minimumLabelCount = 32
@@ -20,7 +19,7 @@ struct RepresentativeIndex: Sendable {
     /// Largest dimension for which the 2^-30 margin is proven to cover rounding (dimension × 2^-53 ≪ 2^-30).
     static let maximumDimension = 1 << 20
 
-    typealias Lanes = SIMD4<Double>
+    typealias Lanes = SIMD8<Float>
 
     /// Features per frame.
     let dimension: Int
@@ -37,12 +36,12 @@ struct RepresentativeIndex: Sendable {
     /// Members of every group.
     private var groups: [Group] = []
 
-    /// The members of one group: labels ascending, frames transposed (block `b`, feature `f`, lane `l` at
-    /// `(b * dimension + f) * 4 + l`, one lane per member; unused lanes hold +infinity, which never matches).
-    /// Plain Doubles rather than SIMD elements, whose metadata would cost a conformance scan on first use.
+    /// The members of one group: labels ascending, frames transposed in single precision (block `b`, feature `f`,
+    /// lane `l` at `(b * dimension + f) * 8 + l`, one lane per member; unused lanes hold +infinity, which never
+    /// matches). Plain Floats rather than SIMD elements, whose metadata would cost a conformance scan on first use.
     private struct Group: Sendable {
         var labels: [Int] = []
-        var lanes: [Double] = []
+        var lanes: [Float] = []
     }
 
     /// An empty index; `insert(label:frame:)` adds the representatives in label order.
@@ -89,52 +88,61 @@ struct RepresentativeIndex: Sendable {
             groups[chosen].lanes.append(contentsOf: repeatElement(.infinity, count: dimension * Lanes.scalarCount))
         }
         let start = slot / Lanes.scalarCount * dimension * Lanes.scalarCount + slot % Lanes.scalarCount
-        for feature in 0..<dimension {
-            groups[chosen].lanes[start + feature * Lanes.scalarCount] = frame[feature]
+        let features = dimension
+        groups[chosen].lanes.withUnsafeMutableBufferPointer { lanes in
+            for feature in 0..<features {
+                lanes[start &+ feature &* Lanes.scalarCount] = Float(frame[feature])
+            }
         }
     }
 
-    /// The label nearest to `query` strictly below the threshold (the first label on a tie), and its distance.
-    func nearest(to query: UnsafePointer<Double>) -> Int? {
-        var bestLabel = -1
-        var bestDistance = threshold
-        var limit = safeSquare(threshold)
+    /// The label nearest to `query` strictly below the threshold (the first label on a tie), searched with
+    /// `search` (fresh); `mirrored` is the query's single-precision copy and `distance` gives a label's
+    /// representative's distance to the query summed in order.
+    func nearest(
+        to query: UnsafePointer<Double>, mirrored: UnsafePointer<Float>, search: inout MirroredNearestSearch,
+        distance: (Int) -> Double
+    ) -> Int? {
         centres.withUnsafeBufferPointer { centres in
             for group in 0..<radii.count
-            where !partialSumExceeds(
+            where !squareSumExceeds(
                 query, centres.baseAddress! + group * dimension, count: dimension, limit: skipLimits[group])
             {
-                let members = groups[group].labels
-                groups[group].lanes.withUnsafeBufferPointer { lanes in
-                    var start = 0
-                    var block = UnsafeRawPointer(lanes.baseAddress!)
-                    while start < members.count {
-                        if let distances = Self.blockDistances(query, block, count: dimension, unlessAbove: limit) {
-                            for lane in 0..<min(Lanes.scalarCount, members.count - start) {
-                                let distance = distances[lane]
-                                let label = members[start + lane]
-                                // Members are visited group by group, so equal distances go to the lower label.
-                                if distance < bestDistance || (distance == bestDistance && label < bestLabel) {
-                                    bestLabel = label
-                                    bestDistance = distance
-                                    limit = safeSquare(distance)
+                groups[group].labels.withUnsafeBufferPointer { members in
+                    groups[group].lanes.withUnsafeBufferPointer { lanes in
+                        var start = 0
+                        var block = UnsafeRawPointer(lanes.baseAddress!)
+                        while start < members.count {
+                            let limit = search.floatSkipLimit
+                            if let estimates = Self.blockEstimates(
+                                mirrored, block, count: dimension, unlessAbove: limit)
+                            {
+                                // Lanes above the limit cannot beat the best of now, nor any later one (unused lanes
+                                // are infinite): only the others are compared.
+                                let candidates = estimates .<= limit
+                                for lane in 0..<min(Lanes.scalarCount, members.count - start) where candidates[lane] {
+                                    let label = members[start + lane]
+                                    // Members are visited group by group, so a lower label wins a tie.
+                                    search.consider(
+                                        label, estimate: estimates[lane], winsTies: label < search.best ?? .max,
+                                        distance: distance)
                                 }
                             }
+                            start += Lanes.scalarCount
+                            block += dimension * MemoryLayout<Lanes>.stride
                         }
-                        start += Lanes.scalarCount
-                        block += dimension * MemoryLayout<Lanes>.stride
                     }
                 }
             }
         }
-        return bestLabel >= 0 ? bestLabel : nil
+        return search.best
     }
 
-    /// The four distances from `query` to the lanes of one block, or nil once every lane's partial sum exceeds
-    /// `limit` (none of them can then be below the bound `limit` was made from).
+    /// The single-precision sums of squared differences from `query` to the lanes of one block (each lane summed
+    /// in order), or nil once every lane's partial sum exceeds `limit` (every lane only grows).
     @inline(__always)
-    private static func blockDistances(
-        _ query: UnsafePointer<Double>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Double
+    private static func blockEstimates(
+        _ query: UnsafePointer<Float>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Float
     ) -> Lanes? {
         var sums = Lanes()
         var feature = 0
@@ -149,20 +157,41 @@ struct RepresentativeIndex: Sendable {
             }
             if all(sums .> limit) { return nil }
         }
-        return sums.squareRoot()
+        return sums
     }
 }
 
-/// Whether the sum of squared differences of `count` values, added in order, exceeds `limit` at some point.
+/// Whether the sum of squared differences of `count` values, added in some order, exceeds `limit`, tested every
+/// eight terms: a computed sum, or a partial one, is within `count × 2^-53` (relative) of the exact one or below
+/// it, far inside the 2^-30 margin of the limits it is compared with.
 @inline(__always)
-func partialSumExceeds(
+func squareSumExceeds(
     _ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, count: Int, limit: Double
 ) -> Bool {
-    var sum = 0.0
-    for index in 0..<count {
-        let difference = first[index] - second[index]
-        sum += difference * difference
-        if sum > limit { return true }
+    typealias Quad = SIMD4<Double>
+    var low = Quad()
+    var high = Quad()
+    var feature = 0
+    while feature &+ 2 &* Quad.scalarCount <= count {
+        let lowDifference: Quad =
+            UnsafeRawPointer(first + feature).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + feature).loadUnaligned(as: Quad.self)
+        let next = feature &+ Quad.scalarCount
+        let highDifference: Quad =
+            UnsafeRawPointer(first + next).loadUnaligned(as: Quad.self)
+            - UnsafeRawPointer(second + next).loadUnaligned(as: Quad.self)
+        low += lowDifference * lowDifference
+        high += highDifference * highDifference
+        feature &+= 2 &* Quad.scalarCount
+        let sums = low + high
+        if (sums[0] + sums[1]) + (sums[2] + sums[3]) > limit { return true }
     }
-    return false
+    let sums = low + high
+    var sum = (sums[0] + sums[1]) + (sums[2] + sums[3])
+    while feature < count {
+        let difference = first[feature] - second[feature]
+        sum += difference * difference
+        feature &+= 1
+    }
+    return sum > limit
 }

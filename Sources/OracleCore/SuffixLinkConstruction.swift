@@ -41,8 +41,6 @@ protocol ChunkLayout {
     static var stride: Int { get }
     /// Int32 values per record.
     static var width: Int { get }
-    /// A chunk with no records and no next chunk.
-    static var emptyChunk: [Int32] { get }
 }
 
 /// Walk-added transitions (every transition but the literal `q -> q + 1`): one target per record, chunks of half a
@@ -50,7 +48,6 @@ protocol ChunkLayout {
 enum TransitionLayout: ChunkLayout {
     static let stride = 8
     static let width = 1
-    static let emptyChunk = [Int32](repeating: -1, count: stride)
 }
 
 /// Reverse suffix links with what find-better compares: records of a state, its `lrs` and its extending label (the
@@ -58,7 +55,6 @@ enum TransitionLayout: ChunkLayout {
 enum ReverseLinkLayout: ChunkLayout {
     static let stride = 16
     static let width = 3
-    static let emptyChunk = [Int32](repeating: -1, count: stride)
     /// Offset of the `lrs` in a record.
     static let length = 1
     /// Offset of the extending label in a record.
@@ -72,7 +68,10 @@ enum ReverseLinkLayout: ChunkLayout {
 /// four bytes. Every chunk starts with the index of the next chunk (-1 at the end); the first chunk then holds the
 /// list's length and the index of its last chunk, then records; later chunks hold records only.
 struct ChunkedLists<Layout: ChunkLayout>: Sendable {
+    /// The chunks in use, then empty chunks (all -1) ready for use: they are filled many at a time.
     private var pool: [Int32] = []
+    /// Int32 values in chunks in use.
+    private var used = 0
 
     /// Records in a list's first chunk.
     static var firstCapacity: Int { (Layout.stride - 3) / Layout.width }
@@ -81,7 +80,7 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
 
     /// Reserves room for `additionalChunks` more chunks.
     mutating func reserveCapacity(additionalChunks: Int) {
-        pool.reserveCapacity(pool.count + max(0, additionalChunks) * Layout.stride)
+        pool.reserveCapacity(used + max(0, additionalChunks) * Layout.stride)
     }
 
     /// Length of `list`.
@@ -94,42 +93,59 @@ struct ChunkedLists<Layout: ChunkLayout>: Sendable {
         pool.withUnsafeBufferPointer(body)
     }
 
-    /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values.
-    mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) {
+    /// Takes the next empty chunk (no records, no next chunk) and returns its index; empty chunks are appended as
+    /// many as there are chunks at a time (within the reserved capacity while there is room), not one by one.
+    private mutating func takeEmptyChunk() -> Int {
+        if used == pool.count {
+            let wanted = max(Layout.stride, pool.count)
+            let room = pool.capacity - pool.count
+            let count = room >= Layout.stride ? min(room, wanted) : wanted
+            pool.append(contentsOf: repeatElement(-1, count: count / Layout.stride * Layout.stride))
+        }
+        defer { used += Layout.stride }
+        return used / Layout.stride
+    }
+
+    /// Appends a record to `list` (a new list when -1); `write` stores its `Layout.width` values. Returns the
+    /// list's new length.
+    @discardableResult
+    mutating func append(to list: inout Int32, _ write: (UnsafeMutablePointer<Int32>) -> Void) -> Int {
         let stride = Layout.stride
         guard list >= 0 else {
-            let chunk = pool.count / stride
-            pool.append(contentsOf: Layout.emptyChunk)
+            let chunk = takeEmptyChunk()
             list = Int32(chunk)
             pool.withUnsafeMutableBufferPointer { pool in
-                pool[chunk * stride + 1] = 1
-                pool[chunk * stride + 2] = Int32(chunk)
-                write(pool.baseAddress! + chunk * stride + 3)
+                let first = pool.baseAddress! + chunk &* stride
+                first[1] = 1
+                first[2] = Int32(chunk)
+                write(first + 3)
             }
-            return
+            return 1
         }
-        let head = Int(list) * stride
-        let count = Int(pool[head + 1])
-        var offset: Int
-        if count < Self.firstCapacity {
-            offset = head + 3 + count * Layout.width
-        } else {
-            let last = Int(pool[head + 2])
-            let slot = (count - Self.firstCapacity) % Self.laterCapacity
-            if slot == 0 {
-                let chunk = pool.count / stride
-                pool.append(contentsOf: Layout.emptyChunk)
-                pool[last * stride] = Int32(chunk)
-                pool[head + 2] = Int32(chunk)
-                offset = chunk * stride + 1
-            } else {
-                offset = last * stride + 1 + slot * Layout.width
-            }
-        }
+        let head = Int(list) &* stride
+        let count = Int(pool[head &+ 1])
+        let later = count &- Self.firstCapacity
+        let slot = later >= 0 ? later % Self.laterCapacity : 0
+        // A full last chunk: the next record starts a new one.
+        let newChunk = later >= 0 && slot == 0 ? takeEmptyChunk() : -1
+        // Every write in one access to the pool (each access checks that the pool is not shared).
         pool.withUnsafeMutableBufferPointer { pool in
-            pool[head + 1] = Int32(count + 1)
-            write(pool.baseAddress! + offset)
+            let base = pool.baseAddress!
+            var offset = head &+ 3 &+ count &* Layout.width
+            if later >= 0 {
+                let last = Int(base[head &+ 2])
+                if newChunk >= 0 {
+                    base[last &* stride] = Int32(newChunk)
+                    base[head &+ 2] = Int32(newChunk)
+                    offset = newChunk &* stride &+ 1
+                } else {
+                    offset = last &* stride &+ 1 &+ slot &* Layout.width
+                }
+            }
+            base[head &+ 1] = Int32(count &+ 1)
+            write(base + offset)
         }
+        return count &+ 1
     }
 }
 
@@ -156,13 +172,14 @@ struct RecordCursor<Layout: ChunkLayout>: IteratorProtocol {
     @inline(__always)
     mutating func next() -> Int? {
         guard remaining > 0 else { return nil }
-        if position + Layout.width > chunk + Layout.stride {
-            chunk = Int(pool[chunk]) * Layout.stride
-            position = chunk + 1
+        // Offsets stay inside the pool: wrapping arithmetic, no overflow checks.
+        if position &+ Layout.width > chunk &+ Layout.stride {
+            chunk = Int(pool[chunk]) &* Layout.stride
+            position = chunk &+ 1
         }
         defer {
-            position += Layout.width
-            remaining -= 1
+            position &+= Layout.width
+            remaining &-= 1
         }
         return position
     }
@@ -364,13 +381,12 @@ struct OracleStructure: Sendable {
     private mutating func registerReverseLink(from state: Int, to link: Int) {
         let length = nodes[state].lrs
         let extendingLabel = nodes[state - Int(length)].label
-        reverseLinkLists.append(to: &nodes[link].reverseLinks) { record in
+        let count = reverseLinkLists.append(to: &nodes[link].reverseLinks) { record in
             record[0] = Int32(state)
             record[ReverseLinkLayout.length] = length
             record[ReverseLinkLayout.extendingLabel] = extendingLabel
         }
         // The root's list is never searched: find-better does not fire for new symbols.
-        let count = reverseLinkLists.count(of: nodes[link].reverseLinks)
         guard link != 0, count > Self.siblingScanLimit else { return }
         if count > Self.siblingScanLimit + 1 {
             siblingIndex.insertIfAbsent(target: link, length: Int(length), label: Int(extendingLabel), state: state)

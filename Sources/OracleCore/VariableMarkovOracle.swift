@@ -99,6 +99,9 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             }
             labelCount += 1
         }
+        store.mirrorAllFrames()
+        // Stored transitions may come from another threshold or another construction.
+        store.targetsAreSeparated = false
         for state in structure.transitions(from: 0) {
             store.appendRepresentative(ofState: state)
         }
@@ -261,7 +264,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     @discardableResult
     private mutating func addStateForStoredFrame() -> Int? {
         let frameIndex = structure.stateCount - 1
-        guard let walk = Self.walk(&structure, &store, frameIndex: frameIndex) else { return nil }
+        guard store.mirrorFrame(at: frameIndex) else { return nil }
+        let walk = Self.walk(&structure, &store, frameIndex: frameIndex)
         // At the root the targets are the first state of every label, in label order.
         let rootMatch = walk.reachedRoot ? store.nearestRepresentativeState(toFrameAt: frameIndex) : nil
         let insertion = structure.append(after: walk, rootMatch: rootMatch)
@@ -271,12 +275,12 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         return insertion.state
     }
 
-    /// Step 2 of the construction for the stored frame at `frameIndex`, up to the root, or nil for a frame without
-    /// `dimension` finite values. Both are only read; they are `inout` so that nothing is copied on the way (a copy
-    /// of either costs reference counting on every array).
+    /// Step 2 of the construction for the stored frame at `frameIndex` (mirrored), up to the root. Both are only
+    /// read; they are `inout` so that nothing is copied on the way (a copy of either costs reference counting on
+    /// every array).
     private static func walk(
         _ structure: inout OracleStructure, _ store: inout FrameStore, frameIndex: Int
-    ) -> OracleStructure.Walk? {
+    ) -> OracleStructure.Walk {
         store.withMatcher(forFrameAt: frameIndex, passing: &structure) { matcher, structure in structure.walk(matcher) }
     }
 

@@ -127,6 +127,39 @@ struct ReferenceVariableMarkovOracleTests {
         return frames
     }
 
+    /// Distances within single-precision rounding of the threshold 0.1 (`0.1.nextDown` rounds up to a Float above
+    /// 0.1), met at the root by a scan, in the walk, and at the root through the index (after 40 far-apart
+    /// labels): only the margin of the single-precision estimates sends them to the in-order sums.
+    static func thresholdTieFrames() -> [[Double]] {
+        let near = 0.1.nextDown
+        let context = [1.0, 1, 1]
+        var frames = [[0.0, 0, 0], [near, 0, 0], context, [0.0, 0, 0], context, [0, near, 0]]
+        frames += (1...40).map { [Double($0) * 100, 0, 0] }
+        frames += [[1000, near, 0], [4000, 0, near]]
+        return frames
+    }
+
+    /// `q` (the origin) after a context whose targets are `A = (x, 0, 0)` then `B = (0, y, y)`: `B` is nearer in
+    /// Float64 (by one step of `x`), `A` in single precision, where `y` rounds up and `x` down. At threshold 0.06
+    /// both match `q` and are more than 0.06 apart (`B` becomes a transition of the context, not a match of `A`).
+    static func orderTieFrames() -> [[Double]] {
+        var single = Float(0.035)
+        while true {
+            single = single.nextUp
+            // Just above the midpoint below `single`: rounds up to it by almost half a step.
+            let below = Double(single.nextDown)
+            let y: Double = (below + Double(single)) / 2 + Double(single.ulp) * 0x1p-8
+            let distanceB: Double = (y * y + y * y).squareRoot()
+            let x = distanceB.nextUp
+            let singleX = Float(x)
+            let singleY = Float(y)
+            if 2 * (singleY * singleY) > singleX * singleX {
+                let context = [1.0, 1, 1]
+                return [context, [x, 0, 0], context, [0, y, y], context, [0, 0, 0]]
+            }
+        }
+    }
+
     static let cases: [(name: String, frames: [[Double]], thresholds: [Double])] = {
         var cases: [(String, [[Double]], [Double])] = []
         // 22-D clusters with small noise, as in the benchmark: hundreds of labels at the small thresholds.
@@ -137,7 +170,11 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(
             ("lattice d5", latticeFrames(count: 1200, dimension: 5, levels: 3, seed: 6), [1, 1.5, 2, 2.0.squareRoot()]))
         cases.append(("lattice d2", latticeFrames(count: 800, dimension: 2, levels: 40, seed: 7), [1, 2, 3]))
-        cases.append(("lattice d4", latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8), [1, 2, 3]))
+        let lattice = latticeFrames(count: 800, dimension: 4, levels: 6, seed: 8)
+        cases.append(("lattice d4", lattice, [1, 2, 3]))
+        // Norms beyond the single-precision estimates' proven range: every comparison is summed in order.
+        let scaled = lattice.map { $0.map { $0 * 0x1p64 } }
+        cases.append(("lattice d4 times 2^64", scaled, [1, 2, 3].map { $0 * 0x1p64 }))
         cases.append(("lattice d9", latticeFrames(count: 800, dimension: 9, levels: 3, seed: 9), [1, 2, 3]))
         // Sums that differ only by their rounding decide ties, and thresholds equal to computed distances.
         let ties = permutedTieFrames(groups: 60, dimension: 22, seed: 11)
@@ -145,6 +182,8 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(("permuted ties d22", ties, tieThresholds))
         let pairThresholds = [(0, 1), (2, 3), (4, 5)].map { ReferenceOracle.distance(clustered[$0.0], clustered[$0.1]) }
         cases.append(("clusters d22 at pair distances", Array(clustered.prefix(600)), pairThresholds))
+        cases.append(("single-precision threshold ties d3", thresholdTieFrames(), [0.1]))
+        cases.append(("single-precision order ties d3", orderTieFrames(), [0.06]))
         let scalars = TestData.clusteredFrames(count: 600, dimension: 1, clusterCount: 30, noise: 0.2, seed: 10)
         cases.append(("clusters d1", scalars.frames, [0.05, 0.3]))
         return cases
@@ -178,6 +217,38 @@ struct ReferenceVariableMarkovOracleTests {
         }
         // The inputs must reach the label counts where the root search uses its index.
         #expect(mostLabels > 200)
+    }
+
+    @Test("an oracle restored under another threshold continues as the reference does")
+    func restoredUnderAnotherThreshold() throws {
+        // Built at 1.0: the context's targets are A, then B (1.03 from A). Continued at 3.0: q is 0.9 from A and
+        // 0.5 from B, so the walk must compare both (A is within half the new threshold, but the restored targets
+        // are not a threshold apart).
+        let context = [10.0, 10, 10]
+        let first = [context, [0.9, 0, 0], context, [0, 0.5, 0]]
+        let rest = [context, [0.0, 0, 0]]
+        var built = try VariableMarkovOracle(dimension: 3, threshold: 1.0)
+        try built.append(contentsOf: first)
+        var restored = try VariableMarkovOracle(
+            dimension: 3, threshold: 3.0, frames: first, suffixLinks: built.suffixLinks, lrs: built.lrs,
+            transitions: built.transitions, labels: built.labels)
+        var reference = ReferenceOracle(threshold: 3.0)
+        reference.frames = [[]] + first
+        reference.sfx = built.suffixLinks
+        reference.lrs = built.lrs
+        reference.trn = built.transitions
+        reference.rsfx = built.reverseSuffixLinks
+        reference.data = built.labels
+        reference.latent = built.latent
+        for frame in rest {
+            reference.append(frame)
+        }
+        try restored.append(contentsOf: rest)
+        expectSameArrays("sfx", restored.suffixLinks, reference.sfx, in: "restored")
+        expectSameArrays("lrs", restored.lrs, reference.lrs, in: "restored")
+        expectSameArrays("data", restored.labels, reference.data, in: "restored")
+        expectSameArrays("trn", restored.transitions, reference.trn, in: "restored")
+        #expect(restored.suffixLink(of: 6) == 4)
     }
 
     @Test("per-state accessors agree with the whole arrays")
