@@ -1,6 +1,3 @@
-import AudioFeatures
-import AudioFileAdapter
-import FFTWAdapter
 import Foundation
 import MusicHalCore
 import Testing
@@ -22,15 +19,8 @@ struct ChoralePolyphonyTests {
         let directory = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/chorales")
         let truth = try JSONDecoder().decode(
             ChoraleTruth.self, from: Data(contentsOf: directory.appendingPathComponent("piano-chorales.notes.json")))
-        let reader = try SoundFileReader(path: directory.appendingPathComponent("piano-chorales.flac").path)
-        let listener = try StreamingListener(sampleRate: reader.sampleRate, fftProvider: FFTWProvider())
-        var outputs: [ListenerOutput] = []
-        while let block = try reader.nextBlock(maxFrames: 512) { listener.process(block, into: &outputs) }
-        listener.finish(into: &outputs)
-        let events = outputs.compactMap { output -> MusicalEvent? in
-            if case .event(let event) = output { return event }
-            return nil
-        }
+        let (events, sampleRate) = try listenedEvents(
+            toRecordingAt: directory.appendingPathComponent("piano-chorales.flac").path, blockSize: 512)
         var truePositives = 0
         var detected = 0
         var expected = 0
@@ -39,7 +29,7 @@ struct ChoralePolyphonyTests {
             expected += chord.midi.count
             guard
                 let event = events.first(where: {
-                    abs(Double($0.onsetFrame) / reader.sampleRate - chord.onset_s) < 0.05
+                    abs(Double($0.onsetFrame) / sampleRate - chord.onset_s) < 0.05
                 })
             else { continue }
             detected += event.pitches.count

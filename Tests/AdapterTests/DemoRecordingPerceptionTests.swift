@@ -1,6 +1,3 @@
-import AudioFeatures
-import AudioFileAdapter
-import FFTWAdapter
 import Foundation
 import MusicHalCore
 import Testing
@@ -10,15 +7,7 @@ struct DemoRecordingPerceptionTests {
     @Test("onsets and pitches of the rendered minuet match its score")
     func minuetOnsetsAndPitches() throws {
         let truth = try DemoTruth.load()
-        let reader = try SoundFileReader(path: TestPaths.demoRecording)
-        let listener = try StreamingListener(sampleRate: reader.sampleRate, fftProvider: FFTWProvider())
-        var outputs: [ListenerOutput] = []
-        while let block = try reader.nextBlock(maxFrames: 256) { listener.process(block, into: &outputs) }
-        listener.finish(into: &outputs)
-        let events = outputs.compactMap { output -> MusicalEvent? in
-            if case .event(let event) = output { return event }
-            return nil
-        }
+        let (events, sampleRate) = try listenedEvents(toRecordingAt: TestPaths.demoRecording)
         // Match detected onsets to the score within ±50 ms, one to one, in order.
         var matched = 0
         var pitchCorrect = 0
@@ -26,17 +15,17 @@ struct DemoRecordingPerceptionTests {
         var errors: [Double] = []
         for note in truth.notes {
             let candidates = events.enumerated().filter { index, event in
-                !used.contains(index) && abs(Double(event.onsetFrame) / reader.sampleRate - note.onset_s) <= 0.05
+                !used.contains(index) && abs(Double(event.onsetFrame) / sampleRate - note.onset_s) <= 0.05
             }
             guard
                 let (index, event) = candidates.min(by: {
-                    abs(Double($0.1.onsetFrame) / reader.sampleRate - note.onset_s)
-                        < abs(Double($1.1.onsetFrame) / reader.sampleRate - note.onset_s)
+                    abs(Double($0.1.onsetFrame) / sampleRate - note.onset_s)
+                        < abs(Double($1.1.onsetFrame) / sampleRate - note.onset_s)
                 })
             else { continue }
             used.insert(index)
             matched += 1
-            errors.append(Double(event.onsetFrame) / reader.sampleRate - note.onset_s)
+            errors.append(Double(event.onsetFrame) / sampleRate - note.onset_s)
             if let midi = event.midiPitch, abs(midi - Double(note.midi)) < 0.5 { pitchCorrect += 1 }
         }
         let precision = Double(matched) / Double(max(1, events.count))

@@ -1,6 +1,3 @@
-import AudioFeatures
-import AudioFileAdapter
-import FFTWAdapter
 import Foundation
 import MusicHalCore
 import Testing
@@ -21,19 +18,11 @@ struct RenderedExcerptTests {
     func attackHeardTwice(excerpt: Int) throws {
         let (file, note) = Self.excerpts[excerpt]
         let path = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/rendered-excerpts/\(file)").path
-        let reader = try SoundFileReader(path: path)
-        let listener = try StreamingListener(sampleRate: reader.sampleRate, fftProvider: FFTWProvider())
-        var outputs: [ListenerOutput] = []
-        while let block = try reader.nextBlock(maxFrames: 256) { listener.process(block, into: &outputs) }
-        listener.finish(into: &outputs)
-        let events = outputs.compactMap { output -> MusicalEvent? in
-            if case .event(let event) = output { return event }
-            return nil
-        }
+        let (events, sampleRate) = try listenedEvents(toRecordingAt: path)
         let heard = events.map {
             (
-                onset: Double($0.onsetFrame) / reader.sampleRate,
-                seconds: Double($0.offsetFrame - $0.onsetFrame) / reader.sampleRate, midi: $0.midiNote
+                onset: Double($0.onsetFrame) / sampleRate,
+                seconds: Double($0.offsetFrame - $0.onsetFrame) / sampleRate, midi: $0.midiNote
             )
         }
         // Before, the second peak started a note at the first one's frame, ending the first after one frame.
