@@ -2,11 +2,11 @@
 ///
 /// Each candidate note from `lowestNote` to `highestNote` is scored by the weighted magnitudes of spectral
 /// peaks near its first partials (within 44 cents at the fundamental, as instruments and soundfonts play that far off
-/// the tempered grid, widening with the partial number for piano inharmonicity). A candidate counts only when its fundamental is present, which keeps sub-octave ghosts
-/// out. The best candidate is taken and its partials are subtracted from the peaks
-/// using a smoothed spectral envelope (Klapuri's spectral smoothness): a partial that also carries another
-/// note (a bass's third partial under the tenor's fundamental) sticks out of the envelope, and what sticks out
-/// stays for the next round. The search repeats while the next candidate is strong enough.
+/// the tempered grid, widening with the partial number for piano inharmonicity). A candidate counts only when its
+/// fundamental is present, which keeps sub-octave ghosts out. The best candidate is taken and its partials are
+/// subtracted from the peaks using a smoothed spectral envelope (Klapuri's spectral smoothness): a partial that also
+/// carries another note (a bass's third partial under the tenor's fundamental) sticks out of the envelope, and what
+/// sticks out stays for the next round. The search repeats while the next candidate is strong enough.
 public struct PolyphonicPitchEstimator: Sendable {
     /// Lowest MIDI note considered.
     public var lowestNote = 33
