@@ -579,10 +579,6 @@ public final class StreamingListener {
                         max(eventOnset + 1, frame - FrameTime(min(lead, Int(frame))))
                     }
                     let gapEnd = eventOnset + FrameTime(minimumGapHops * hopFrames)
-                    // Somewhere between the estimates that left the old pitch and those that reached the new one
-                    // (a slow bowed attack): halfway. Measured on rendered cello, horn, voice and flute, neither end
-                    // is better on all of them.
-                    let frame = max(gapEnd, strongestChange(near: heard((change.departure + change.arrival) / 2)))
                     if max(eventOnset + 1, strongestChange(near: heard(change.arrival))) < gapEnd {
                         // An onset and a pitch change this close are one note: what the event heard before the
                         // change was the previous note still ringing.
@@ -590,6 +586,10 @@ public final class StreamingListener {
                         currentPitch = estimate.midiPitch
                         return
                     }
+                    // Somewhere between the estimates that left the old pitch and those that reached the new one
+                    // (a slow bowed attack): halfway. Measured on rendered cello, horn, voice and flute, neither end
+                    // is better on all of them.
+                    let frame = max(gapEnd, strongestChange(near: heard((change.departure + change.arrival) / 2)))
                     // The estimates that heard the new pitch belong to the new note, not the one it ends.
                     carriedEstimates.removeAll(keepingCapacity: true)
                     while let last = pitchEstimates.last, last.frame >= change.arrival {
