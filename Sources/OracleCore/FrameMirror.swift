@@ -50,30 +50,64 @@ struct FrameMirror: Sendable {
     /// Appends the copy of `frame` (`dimension` values), unless one of them is infinite or NaN: false then, and
     /// nothing is appended.
     mutating func append(_ frame: UnsafePointer<Double>) -> Bool {
+        reserveCapacity(additionalFrames: 1)
+        let (dimension, start) = (dimension, count &* stride)
+        let squareSum = values.withUnsafeMutableBufferPointer { values in
+            Self.copy(frame, to: values.baseAddress! + start, count: dimension)
+        }
+        return appendCopied(frame, squareSum: squareSum)
+    }
+
+    /// Appends copies of the `count` frames held contiguously from `frames` in order, up to the first that does not
+    /// have `dimension` finite values; returns its position (nothing of it is appended), or nil. One pass.
+    mutating func append(contiguous frames: UnsafePointer<Double>, count frameCount: Int) -> Int? {
+        reserveCapacity(additionalFrames: frameCount)
+        let (dimension, stride) = (dimension, stride)
+        for position in 0..<frameCount {
+            let frame = frames + position &* dimension
+            let start = count &* stride
+            let squareSum = values.withUnsafeMutableBufferPointer { values in
+                Self.copy(frame, to: values.baseAddress! + start, count: dimension)
+            }
+            if !appendCopied(frame, squareSum: squareSum) { return position }
+        }
+        return nil
+    }
+
+    /// Appends copies of `frames` in order, up to the first that does not have `dimension` finite values; returns
+    /// its position in `frames` (nothing of it is appended), or nil. One pass over each frame.
+    mutating func append(_ frames: UnsafeBufferPointer<[Double]>) -> Int? {
+        reserveCapacity(additionalFrames: frames.count)
+        let (dimension, stride) = (dimension, stride)
+        for position in frames.indices {
+            // Read in place: a copy of the frame array would cost reference counting.
+            let appended = (frames.baseAddress.unsafelyUnwrapped + position).pointee.withUnsafeBufferPointer {
+                frame in
+                guard frame.count == dimension else { return false }
+                let start = count &* stride
+                let squareSum = values.withUnsafeMutableBufferPointer { values in
+                    Self.copy(frame.baseAddress!, to: values.baseAddress! + start, count: dimension)
+                }
+                return appendCopied(frame.baseAddress!, squareSum: squareSum)
+            }
+            if !appended { return position }
+        }
+        return nil
+    }
+
+    /// Counts the frame just copied into the next slot, whose sum of squares is `squareSum`, unless one of its values
+    /// is infinite or NaN: false then, with its slot zeroed again (the padding of every slot must stay zero).
+    @inline(__always)
+    private mutating func appendCopied(_ frame: UnsafePointer<Double>, squareSum: Double) -> Bool {
         let dimension = dimension
-        typealias Quad = SIMD4<Double>
-        var squares = Quad()
-        var feature = 0
-        while feature &+ Quad.scalarCount <= dimension {
-            let quad = UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
-            squares += quad * quad
-            feature &+= Quad.scalarCount
-        }
-        var squareSum = (squares[0] + squares[1]) + (squares[2] + squares[3])
-        while feature < dimension {
-            squareSum += frame[feature] * frame[feature]
-            feature &+= 1
-        }
         // An infinite or NaN value makes the sum of squares infinite or NaN; so does a finite one whose square
         // overflows, which the exact test tells apart (rare).
-        guard squareSum.isFinite || (0..<dimension).allSatisfy({ frame[$0].isFinite }) else { return false }
-        reserveCapacity(additionalFrames: 1)
-        let start = count &* stride
-        values.withUnsafeMutableBufferPointer { values in
-            let copy = values.baseAddress! + start
-            for feature in 0..<dimension {
-                copy[feature] = Float(frame[feature])
+        guard squareSum.isFinite || (0..<dimension).allSatisfy({ frame[$0].isFinite }) else {
+            let start = count &* stride
+            values.withUnsafeMutableBufferPointer { values in
+                (values.baseAddress! + start).update(repeating: 0, count: dimension)
             }
+            return false
         }
         count &+= 1
         if squareSum > largestSquareSum {
@@ -83,6 +117,31 @@ struct FrameMirror: Sendable {
             normBound = squareSum.squareRoot() * (1 + 0x1p-30)
         }
         return true
+    }
+
+    /// Writes the single-precision copy of `count` values of `frame` (each rounded to nearest) to `mirrored`, and
+    /// returns their sum of squares in some order.
+    @inline(__always)
+    private static func copy(_ frame: UnsafePointer<Double>, to mirrored: UnsafeMutablePointer<Float>, count: Int)
+        -> Double
+    {
+        typealias Quad = SIMD4<Double>
+        var squares = Quad()
+        var feature = 0
+        while feature &+ Quad.scalarCount <= count {
+            let quad = UnsafeRawPointer(frame + feature).loadUnaligned(as: Quad.self)
+            squares += quad * quad
+            UnsafeMutableRawPointer(mirrored + feature).storeBytes(of: SIMD4<Float>(quad), as: SIMD4<Float>.self)
+            feature &+= Quad.scalarCount
+        }
+        var squareSum = (squares[0] + squares[1]) + (squares[2] + squares[3])
+        while feature < count {
+            let value = frame[feature]
+            squareSum += value * value
+            mirrored[feature] = Float(value)
+            feature &+= 1
+        }
+        return squareSum
     }
 }
 

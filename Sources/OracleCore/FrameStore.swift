@@ -57,30 +57,31 @@ struct FrameStore: Sendable {
         mirror.reserveCapacity(additionalFrames: additionalFrames)
     }
 
-    /// Adds the single-precision copy of the stored frame at `index`, the first frame not yet mirrored, after
-    /// checking its length and values: false, with nothing added, when it does not have `dimension` finite values.
-    mutating func mirrorFrame(at index: Int) -> Bool {
-        precondition(index == mirror.count, "frames are mirrored in order")
+    /// Mirrors every stored frame not yet mirrored, in order, checking each one's length and values; returns the
+    /// index of the first that does not have `dimension` finite values (it and every frame after it stay
+    /// unmirrored), or nil. One pass before the construction, which then reads the mirror only (and a frame's own
+    /// values only near a tie).
+    mutating func mirrorPendingFrames() -> Int? {
         let dimension = dimension
         let normBound = mirror.normBound
-        let mirrored =
-            index < restoredCount
-            ? restored.withUnsafeBufferPointer { mirror.append($0.baseAddress! + index &* dimension) }
-            : appended[index - restoredCount].withUnsafeBufferPointer { frame in
-                frame.count == dimension && mirror.append(frame.baseAddress!)
+        var bad: Int?
+        if mirror.count < restoredCount {
+            let first = mirror.count
+            bad = restored.withUnsafeBufferPointer { restored in
+                mirror.append(contiguous: restored.baseAddress! + first &* dimension, count: restoredCount - first)
+                    .map { first + $0 }
             }
+        }
+        let first = mirror.count - restoredCount
+        if bad == nil && first < appended.count {
+            bad = appended.withUnsafeBufferPointer { frames in
+                mirror.append(UnsafeBufferPointer(rebasing: frames[first...])).map { first + $0 + restoredCount }
+            }
+        }
         if mirror.normBound != normBound {
             freshSearch = MirroredNearestSearch(threshold: threshold, dimension: dimension, normBound: mirror.normBound)
         }
-        return mirrored
-    }
-
-    /// Mirrors every stored frame not yet mirrored (frames already checked, as restored ones are).
-    mutating func mirrorAllFrames() {
-        for index in mirror.count..<frameCount {
-            let mirrored = mirrorFrame(at: index)
-            precondition(mirrored, "stored frames are checked")
-        }
+        return bad
     }
 
     /// Appends `newFrames` after checking each one's length and values; on a bad frame nothing is appended.
@@ -104,10 +105,32 @@ struct FrameStore: Sendable {
     /// - Throws: `OracleError.nonFiniteFeature`; nothing is stored then.
     mutating func restoreFrames(contiguous values: [Double], count: Int) throws(OracleError) {
         precondition(frameCount == 0 && values.count == count * dimension, "restore into an empty store only")
-        let bad = values.withUnsafeBufferPointer { Self.allFinite($0) ? nil : $0.firstIndex { !$0.isFinite } }
-        if let bad { throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension) }
+        if let bad = Self.firstNonFinite(in: values) {
+            throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension)
+        }
         restored = values
         restoredCount = count
+    }
+
+    /// Appends the frames held contiguously in `values` (`dimension` values each), which `mirrorPendingFrames()`
+    /// checks. Before any frame stored one by one they join the contiguous block: into an empty store the array is
+    /// taken as it is.
+    mutating func appendFrames(contiguous values: [Double]) {
+        precondition(values.count % dimension == 0, "whole frames")
+        let count = values.count / dimension
+        guard appended.isEmpty else {
+            appended.reserveCapacity(appended.count + count)
+            for frame in 0..<count {
+                appended.append(Array(values[frame * dimension..<(frame + 1) * dimension]))
+            }
+            return
+        }
+        if restoredCount == 0 {
+            restored = values
+        } else {
+            restored.append(contentsOf: values)
+        }
+        restoredCount += count
     }
 
     /// Appends frames already checked for length and values. Into an empty store the array is taken as it is:
@@ -116,7 +139,7 @@ struct FrameStore: Sendable {
         appendFrames(unchecked: newFrames)
     }
 
-    /// Appends frames that `mirrorFrame(at:)` checks one by one (see `appendFrames(validated:)`).
+    /// Appends frames that `mirrorPendingFrames()` checks (see `appendFrames(validated:)`).
     mutating func appendFrames(unchecked newFrames: [[Double]]) {
         mirror.reserveCapacity(additionalFrames: frameCount - mirror.count + newFrames.count)
         if appended.isEmpty {
@@ -126,7 +149,7 @@ struct FrameStore: Sendable {
         }
     }
 
-    /// Appends `frame` for `mirrorFrame(at:)` to check (see `appendFrames(unchecked:)`).
+    /// Appends `frame` for `mirrorPendingFrames()` to check (see `appendFrames(unchecked:)`).
     mutating func appendFrame(unchecked frame: [Double]) {
         appended.append(frame)
     }
@@ -136,10 +159,11 @@ struct FrameStore: Sendable {
         appended.removeLast()
     }
 
-    /// The error for the stored frame at `index`, which `mirrorFrame(at:)` found without `dimension` finite values (an
-    /// appended frame: restored ones are checked when they are stored).
-    func error(forFrameAt index: Int) -> OracleError {
-        Self.error(for: appended[index - restoredCount], index: index - restoredCount, dimension: dimension)
+    /// The error for the stored frame at `index`, which `mirrorPendingFrames()` found without `dimension` finite values;
+    /// `first` is the index of the first frame of the input it came with, which the error counts from.
+    func error(forFrameAt index: Int, inputFrom first: Int) -> OracleError {
+        let frame = index < restoredCount ? Array(frame(of: index + 1)) : appended[index - restoredCount]
+        return Self.error(for: frame, index: index - first, dimension: dimension)
     }
 
     /// Calls `body` with the first value of the stored frame at `index` (the frame of state `index + 1`).
@@ -157,6 +181,11 @@ struct FrameStore: Sendable {
             return .dimensionMismatch(frame: index, expected: dimension, actual: frame.count)
         }
         return .nonFiniteFeature(frame: index, component: frame.firstIndex { !$0.isFinite } ?? 0)
+    }
+
+    /// The index of the first infinite or NaN value, or nil.
+    static func firstNonFinite(in values: [Double]) -> Int? {
+        values.withUnsafeBufferPointer { allFinite($0) ? nil : $0.firstIndex { !$0.isFinite } }
     }
 
     /// True when no value is infinite or NaN.
@@ -215,17 +244,19 @@ struct FrameStore: Sendable {
     func withMatcher<Context, Result>(
         forFrameAt index: Int, passing context: inout Context, _ body: (FrameMatcher, inout Context) -> Result
     ) -> Result {
-        mirror.values.withUnsafeBufferPointer { mirrored in
-            restored.withUnsafeBufferPointer { restored in
-                appended.withUnsafeBufferPointer { appended in
-                    body(
-                        FrameMatcher(
-                            mirror: mirrored.baseAddress!, stride: mirror.stride, search: freshSearch,
-                            targetsAreSeparated: targetsAreSeparated,
-                            restored: restored.baseAddress, restoredCount: restoredCount,
-                            appended: appended.baseAddress.unsafelyUnwrapped, queryIndex: index,
-                            dimension: dimension, threshold: threshold),
-                        &context)
+        withFrame(at: index) { query in
+            mirror.values.withUnsafeBufferPointer { mirrored in
+                restored.withUnsafeBufferPointer { restored in
+                    appended.withUnsafeBufferPointer { appended in
+                        body(
+                            FrameMatcher(
+                                mirror: mirrored.baseAddress!, stride: mirror.stride, search: freshSearch,
+                                targetsAreSeparated: targetsAreSeparated,
+                                restored: restored.baseAddress, restoredCount: restoredCount,
+                                appended: appended.baseAddress, query: query, queryIndex: index,
+                                dimension: dimension, threshold: threshold),
+                            &context)
+                    }
                 }
             }
         }
@@ -373,9 +404,12 @@ struct FrameMatcher: TransitionMatcher {
     let restored: UnsafePointer<Double>?
     /// Number of restored frames.
     let restoredCount: Int
-    /// The appended frames: frame of state `s > restoredCount` at `appended[s - 1 - restoredCount]`.
-    let appended: UnsafePointer<[Double]>
-    /// Index of the frame being added (an appended one).
+    /// The appended frames (nil when there are none): frame of state `s > restoredCount` at
+    /// `appended[s - 1 - restoredCount]`.
+    let appended: UnsafePointer<[Double]>?
+    /// The frame being added.
+    let query: UnsafePointer<Double>
+    /// Its index.
     let queryIndex: Int
     /// Features per frame.
     let dimension: Int
@@ -406,7 +440,7 @@ struct FrameMatcher: TransitionMatcher {
         let label = states.withUnsafeBufferPointer { states -> Int? in
             if index != nil {
                 return index!.nearest(
-                    to: appended[queryIndex &- restoredCount], mirrored: query, search: &search,
+                    to: self.query, mirrored: query, search: &search,
                     distance: { distance(to: states[$0]) })
             }
             for (label, state) in states.enumerated() {
@@ -421,15 +455,12 @@ struct FrameMatcher: TransitionMatcher {
 
     /// The distance from the query to the frame of `state`, summed in order.
     private func distance(to state: Int) -> Double {
-        appended[queryIndex &- restoredCount].withUnsafeBufferPointer { query in
-            let index = state &- 1
-            if index < restoredCount {
-                return euclideanDistance(
-                    query.baseAddress!, restored.unsafelyUnwrapped + index &* dimension, count: dimension)
-            }
-            return appended[index &- restoredCount].withUnsafeBufferPointer { frame in
-                euclideanDistance(query.baseAddress!, frame.baseAddress!, count: dimension)
-            }
+        let index = state &- 1
+        if index < restoredCount {
+            return euclideanDistance(query, restored.unsafelyUnwrapped + index &* dimension, count: dimension)
+        }
+        return appended.unsafelyUnwrapped[index &- restoredCount].withUnsafeBufferPointer { frame in
+            euclideanDistance(query, frame.baseAddress!, count: dimension)
         }
     }
 }

@@ -99,7 +99,8 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             }
             labelCount += 1
         }
-        store.mirrorAllFrames()
+        let bad = store.mirrorPendingFrames()
+        precondition(bad == nil, "restored frames are checked")
         // Stored transitions may come from another threshold or another construction.
         store.targetsAreSeparated = false
         for state in structure.transitions(from: 0) {
@@ -195,13 +196,13 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
     /// - Throws: `OracleError.dimensionMismatch` or `.nonFiniteFeature`; the oracle is unchanged then.
     @discardableResult
     public mutating func append(_ frame: [Double]) throws(OracleError) -> Int {
-        // The frame is checked while its state is built; a bad one is taken back out.
+        // The frame is checked as it is mirrored; a bad one is taken back out.
         store.appendFrame(unchecked: frame)
-        guard let state = addStateForStoredFrame() else {
+        guard store.mirrorPendingFrames() == nil else {
             store.removeLastFrame()
             throw FrameStore.error(for: frame, index: 0, dimension: dimension)
         }
-        return state
+        return addStateForMirroredFrame()
     }
 
     /// Appends one single-precision frame (each value converted exactly to Double) and returns its state.
@@ -221,31 +222,66 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         guard inputCount == 0 else {
             // One pass checks and stores every frame (nothing is stored on a bad one), then the states are built.
             try store.appendFrames(frames)
-            structure.reserveCapacity(additionalStates: frames.count)
-            for _ in frames.indices {
-                addStateForStoredFrame()
-            }
+            addStatesForStoredFrames()
             return
         }
-        // Into an empty oracle every frame is checked while its state is built, when the construction reads it
-        // anyway (a separate pass would read every frame twice); a bad frame leaves the oracle empty again. The
-        // store takes the frames array as it is.
+        // Into an empty oracle every frame is checked as it is mirrored, which reads it anyway (a separate pass
+        // would read every frame twice); a bad frame leaves the oracle empty again. The store takes the frames
+        // array as it is.
         store.appendFrames(unchecked: frames)
-        structure.reserveCapacity(additionalStates: frames.count)
-        for index in frames.indices where addStateForStoredFrame() == nil {
-            let error = store.error(forFrameAt: index)
-            structure = OracleStructure()
+        if let bad = store.mirrorPendingFrames() {
+            let error = store.error(forFrameAt: bad, inputFrom: 0)
             store = FrameStore(dimension: store.dimension, threshold: threshold)
             throw error
         }
+        addStatesForStoredFrames()
+    }
+
+    /// Appends the frames held contiguously in `frames`, `dimension` values each (frame `k` from
+    /// `frames[k * dimension]`), as feature matrices usually are, after checking all of them. Into an empty oracle
+    /// the array is stored as it is, and each value is read once before the construction.
+    ///
+    /// - Throws: `OracleError.emptyInput`, `.dimensionMismatch` (a last frame with fewer values; its index within
+    ///   `frames`) or `.nonFiniteFeature`; nothing is appended then.
+    public mutating func append(contiguousFrames frames: [Double]) throws(OracleError) {
+        guard !frames.isEmpty else { throw .emptyInput }
+        guard frames.count % dimension == 0 else {
+            throw .dimensionMismatch(
+                frame: frames.count / dimension, expected: dimension, actual: frames.count % dimension)
+        }
+        guard inputCount == 0 else {
+            // Checked first, so that nothing is stored on a bad frame.
+            if let bad = FrameStore.firstNonFinite(in: frames) {
+                throw .nonFiniteFeature(frame: bad / dimension, component: bad % dimension)
+            }
+            store.appendFrames(contiguous: frames)
+            addStatesForStoredFrames()
+            return
+        }
+        // Checked as they are mirrored, which reads them anyway; a bad frame leaves the oracle empty again.
+        store.appendFrames(contiguous: frames)
+        if let bad = store.mirrorPendingFrames() {
+            let error = store.error(forFrameAt: bad, inputFrom: 0)
+            store = FrameStore(dimension: store.dimension, threshold: threshold)
+            throw error
+        }
+        addStatesForStoredFrames()
     }
 
     /// Appends `frames`, already checked for length and finiteness.
     mutating func appendValidated(frames: [[Double]]) {
         store.appendFrames(validated: frames)
-        structure.reserveCapacity(additionalStates: frames.count)
-        for _ in frames.indices {
-            addStateForStoredFrame()
+        addStatesForStoredFrames()
+    }
+
+    /// Mirrors the stored frames that have no state yet (already checked) and builds their states.
+    private mutating func addStatesForStoredFrames() {
+        let bad = store.mirrorPendingFrames()
+        precondition(bad == nil, "frames are checked before they are stored")
+        let count = store.frameCount - inputCount
+        structure.reserveCapacity(additionalStates: count)
+        for _ in 0..<count {
+            addStateForMirroredFrame()
         }
     }
 
@@ -259,12 +295,10 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         }
     }
 
-    /// Construction of the state for the first stored frame that has none yet (spec §2); nil, with nothing changed,
-    /// when that frame does not have `dimension` finite values.
+    /// Construction of the state for the first stored frame that has none yet (spec §2); the frame is mirrored.
     @discardableResult
-    private mutating func addStateForStoredFrame() -> Int? {
+    private mutating func addStateForMirroredFrame() -> Int {
         let frameIndex = structure.stateCount - 1
-        guard store.mirrorFrame(at: frameIndex) else { return nil }
         let walk = Self.walk(&structure, &store, frameIndex: frameIndex)
         // At the root the targets are the first state of every label, in label order.
         let rootMatch = walk.reachedRoot ? store.nearestRepresentativeState(toFrameAt: frameIndex) : nil

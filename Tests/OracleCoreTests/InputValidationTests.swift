@@ -47,9 +47,58 @@ struct InputValidationTests {
         #expect(oracle == before)
     }
 
+    @Test("contiguous frames build the same oracle as frames one by one, also mixed with them; bad ones change nothing")
+    func contiguousFrames() throws {
+        let frames: [[Double]] = (0..<300).map { index -> [Double] in
+            let first = Double(index % 7)
+            let second = Double(index % 5) * 0.5
+            let third = Double(index * 3 % 11) * 0.2
+            return [first, second, third]
+        }
+        var reference = try VariableMarkovOracle(dimension: 3, threshold: 0.3)
+        for frame in frames {
+            try reference.append(frame)
+        }
+        func matrix(_ range: Range<Int>) -> [Double] { frames[range].flatMap { $0 } }
+
+        var oracle = try VariableMarkovOracle(dimension: 3, threshold: 0.3)
+        let empty = oracle
+        var bad = matrix(0..<100)
+        bad[3 * 40 + 2] = .nan
+        #expect(throws: OracleError.nonFiniteFeature(frame: 40, component: 2)) {
+            try oracle.append(contiguousFrames: bad)
+        }
+        #expect(oracle == empty && oracle.stateCount == 1)
+        #expect(throws: OracleError.dimensionMismatch(frame: 1, expected: 3, actual: 2)) {
+            try oracle.append(contiguousFrames: [0, 0, 0, 1, 1])
+        }
+        #expect(throws: OracleError.emptyInput) { try oracle.append(contiguousFrames: []) }
+        #expect(oracle == empty)
+
+        try oracle.append(contiguousFrames: matrix(0..<100))
+        // Joins the contiguous block, then a frame stored on its own, then a block stored after it.
+        try oracle.append(contiguousFrames: matrix(100..<150))
+        try oracle.append(frames[150])
+        let before = oracle
+        bad = matrix(151..<200)
+        bad[3 * 10] = -.infinity
+        #expect(throws: OracleError.nonFiniteFeature(frame: 10, component: 0)) {
+            try oracle.append(contiguousFrames: bad)
+        }
+        #expect(oracle == before && oracle.inputCount == 151)
+        try oracle.append(contiguousFrames: matrix(151..<300))
+
+        #expect(oracle == reference)
+        #expect(oracle.labels == reference.labels && oracle.transitions == reference.transitions)
+        #expect(oracle.suffixLinks == reference.suffixLinks && oracle.lrs == reference.lrs)
+        #expect(oracle.flatFrames == matrix(0..<300))
+        // Enough labels for the root step to use its index (32).
+        #expect(oracle.labelCount > 40 && oracle.maxLRS > 5)
+    }
+
     @Test("a bad frame in a batch into an empty oracle leaves it empty, and it still builds")
     func badBatchIntoEmptyOracle() throws {
-        // Into an empty oracle the frames are checked while the states are built; a bad one undoes the build.
+        // Into an empty oracle the frames are checked as they are mirrored, before any state is built.
         let good: [[Double]] = (0..<200).map { index in
             let first = Double(index % 7)
             let second = Double(index % 5) * 0.5

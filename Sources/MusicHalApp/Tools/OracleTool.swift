@@ -70,12 +70,14 @@ public enum OracleTool {
                     description: "\(path): frame \(bad) has \(frames[bad].count) values, frame 0 has \(dimension)")
             }
             // A build is timed like vmo's `build_oracle`: create the oracle and add every frame, nothing else. The
-            // thread's CPU time leaves out the time the thread waits for a core on a shared machine.
+            // frames are one contiguous matrix, as vmo's are (a NumPy array). The thread's CPU time leaves out the
+            // time the thread waits for a core on a shared machine.
+            let matrix = frames.flatMap { $0 }
             func build() throws -> (oracle: VariableMarkovOracle, seconds: Double, cpuSeconds: Double) {
                 let cpuStart = threadCPUSeconds()
                 let start = DispatchTime.now()
                 var oracle = try VariableMarkovOracle(dimension: dimension, threshold: chosen)
-                try oracle.append(contentsOf: frames)
+                try oracle.append(contiguousFrames: matrix)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
                 return (oracle, seconds, threadCPUSeconds() - cpuStart)
             }
