@@ -70,6 +70,8 @@ public func findThreshold(frames: [[Double]], grid: ThresholdGrid = .musicHalDef
         try VariableMarkovOracle.validate(frame, index: index, dimension: dimension)
     }
 
+    // One contiguous matrix, shared by every oracle (nothing is copied per threshold), read in order.
+    let matrix = frames.flatMap { $0 }
     let thresholds = grid.values
     var irSums: [Double] = []
     var labelCounts: [Int] = []
@@ -77,8 +79,7 @@ public func findThreshold(frames: [[Double]], grid: ThresholdGrid = .musicHalDef
     labelCounts.reserveCapacity(thresholds.count)
     for threshold in thresholds {
         var oracle = try VariableMarkovOracle(dimension: dimension, threshold: threshold)
-        // Every oracle shares the same frame arrays: nothing is copied per threshold.
-        oracle.appendValidated(frames: frames)
+        oracle.appendValidated(contiguousFrames: matrix)
         irSums.append(informationRate(lrs: oracle.lrs).sum)
         labelCounts.append(oracle.labelCount)
     }

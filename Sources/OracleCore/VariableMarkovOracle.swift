@@ -268,9 +268,9 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
         addStatesForStoredFrames()
     }
 
-    /// Appends `frames`, already checked for length and finiteness.
-    mutating func appendValidated(frames: [[Double]]) {
-        store.appendFrames(validated: frames)
+    /// Appends the frames held contiguously in `frames`, already checked for length and finiteness.
+    mutating func appendValidated(contiguousFrames frames: [Double]) {
+        store.appendFrames(contiguous: frames)
         addStatesForStoredFrames()
     }
 
