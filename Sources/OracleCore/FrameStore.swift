@@ -213,20 +213,28 @@ struct FrameStore: Sendable {
     mutating func appendRepresentative(ofState state: Int) {
         let label = representativeStates.count
         representativeStates.append(state)
-        if var index {
-            // Moved out first: inside `withFrame` the store's own copy would be shared, and every insertion would
-            // copy the whole index.
-            self.index = nil
-            withFrame(at: state - 1) { index.insert(label: label, frame: $0) }
+        if var index = index.take() {
+            // Moved out (not copied, which would retain every array): inside `withFrame` the store's own copy would
+            // be shared, and every insertion would copy the whole index.
+            insert(label: label, ofState: state, into: &index)
             self.index = index
         } else if label + 1 >= RepresentativeIndex.minimumLabelCount
             && RepresentativeIndex.isApplicable(dimension: dimension, threshold: threshold)
         {
             var newIndex = RepresentativeIndex(dimension: dimension, threshold: threshold)
             for (label, state) in representativeStates.enumerated() {
-                withFrame(at: state - 1) { newIndex.insert(label: label, frame: $0) }
+                insert(label: label, ofState: state, into: &newIndex)
             }
             index = newIndex
+        }
+    }
+
+    /// Adds the frame of `state` (mirrored) to `index` as the representative of `label`.
+    private func insert(label: Int, ofState state: Int, into index: inout RepresentativeIndex) {
+        mirror.values.withUnsafeBufferPointer { mirrored in
+            withFrame(at: state - 1) { frame in
+                index.insert(label: label, frame: frame, mirrored: mirrored.baseAddress! + (state - 1) * mirror.stride)
+            }
         }
     }
 
@@ -273,8 +281,9 @@ struct FrameStore: Sendable {
         guard threshold > 0 else { return nil }
         var context = (index: self.index.take(), states: representativeStates)
         representativeStates = []
+        let normBound = mirror.normBound
         let state = withMatcher(forFrameAt: index, passing: &context) { matcher, context in
-            matcher.nearestRepresentativeState(states: context.states, index: &context.index)
+            matcher.nearestRepresentativeState(states: context.states, index: &context.index, normBound: normBound)
         }
         (self.index, representativeStates) = context
         return state
@@ -433,14 +442,14 @@ struct FrameMatcher: TransitionMatcher {
 
     /// The first state of the label whose representative is nearest to the query with a distance strictly below
     /// the threshold (the first label on a tie); `states` are the representatives, `index` their index if any
-    /// (inout only so that it is not copied).
-    func nearestRepresentativeState(states: [Int], index: inout RepresentativeIndex?) -> Int? {
+    /// (inout only so that it is not copied), `normBound` at least the norm of every mirrored frame.
+    func nearestRepresentativeState(states: [Int], index: inout RepresentativeIndex?, normBound: Double) -> Int? {
         var search = search
         let query = mirror + queryIndex &* stride
         let label = states.withUnsafeBufferPointer { states -> Int? in
             if index != nil {
                 return index!.nearest(
-                    to: self.query, mirrored: query, search: &search,
+                    to: self.query, mirrored: query, normBound: normBound, search: &search,
                     distance: { distance(to: states[$0]) })
             }
             for (label, state) in states.enumerated() {

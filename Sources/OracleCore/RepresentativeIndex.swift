@@ -3,13 +3,16 @@
 /// label on a tie, exactly what a scan of every representative in label order returns.
 ///
 /// Representatives are grouped around centres (leader clustering: a representative joins the nearest centre closer
-/// than `groupRadius`, or starts a group). By the triangle inequality a group whose centre is at least its radius
-/// plus the threshold away from the query holds no match and is skipped whole. The test keeps a relative margin of
-/// 2^-30 (plus a tiny absolute one), far above the rounding error of the computed distances (about dimension ×
-/// 2^-53), so no representative whose computed distance is below the threshold is ever skipped.
+/// than `groupRadius`, or starts a group). By the triangle inequality a group whose centre is at least its reach
+/// (radius plus threshold) away from the query holds no match and is skipped whole. The reach keeps a relative
+/// margin of 2^-30 (plus a tiny absolute one), far above the rounding error of the computed distances (about
+/// dimension × 2^-53), so no representative whose computed distance is below the threshold is ever skipped.
 ///
-/// Members of a surviving group are stored transposed in single precision, in blocks of eight, so eight estimates
-/// are summed at once; `MirroredNearestSearch` decides with them, or with in-order Float64 sums near a tie.
+/// The skip test is made with single-precision estimates from copies of the centres laid out as the mirror's
+/// frames (see `centreSkipLimit(reach:)` for its margin), or in Float64 where that margin is not proven. Members of
+/// a surviving group are stored transposed in single precision, in blocks of eight, so eight estimates are summed at
+/// once; `MirroredNearestSearch` decides with them, or with in-order Float64 sums near a tie. Everything lives in a
+/// few flat arrays (blocks of all groups in one pool, linked per group): a search retains nothing.
 struct RepresentativeIndex: Sendable {
     /// Labels needed before the index pays for itself; fewer are scanned.
     static let minimumLabelCount = 32
@@ -29,26 +32,52 @@ struct RepresentativeIndex: Sendable {
     let groupRadius: Double
     /// Centre frame of every group, contiguous.
     private var centres: [Double] = []
-    /// Largest computed distance from each group's centre to its members.
-    private var radii: [Double] = []
-    /// Per group: a partial squared distance to the centre above this proves the group holds no match.
-    private var skipLimits: [Double] = []
-    /// Members of every group.
+    /// The centres in single precision as `FrameMirror` holds them: group `g` from `centreFloats[g * mirrorStride]`.
+    private var centreFloats: [Float] = []
+    /// Floats per mirrored frame (zero padding after the features).
+    private let mirrorStride: Int
+    /// Per group: a single-precision estimate of the squared distance from the query to the centre above this proves
+    /// the group holds no match, for frames of norms at most `limitsNormBound` (meaningless where
+    /// `limitsAreProven` is false).
+    private var centreSkipLimits: [Float] = []
+    /// The norm bound `centreSkipLimits` were made for (NaN before the first search).
+    private var limitsNormBound = Double.nan
+    /// Whether the single-precision margins hold for `limitsNormBound` and `dimension`; otherwise the Float64 test
+    /// decides every group.
+    private var limitsAreProven = false
+    /// `A` and `1 / (1 - R)` of `centreSkipLimit(reach:)` for `limitsNormBound`.
+    private var absoluteMargin = 0.0
+    private var aboveFactor = 1.0
+    /// Every group's radius, reach and members.
     private var groups: [Group] = []
-
-    /// The members of one group: labels ascending, frames transposed in single precision (block `b`, feature `f`,
+    /// Members of all groups in blocks of eight: frames transposed in single precision (block `b`, feature `f`,
     /// lane `l` at `(b * dimension + f) * 8 + l`, one lane per member; unused lanes hold +infinity, which never
     /// matches). Plain Floats rather than SIMD elements, whose metadata would cost a conformance scan on first use.
-    private struct Group: Sendable {
-        var labels: [Int] = []
-        var lanes: [Float] = []
+    private var memberLanes: [Float] = []
+    /// The label of block `b`'s lane `l` at `b * 8 + l`.
+    private var memberLabels: [Int] = []
+    /// The next block of the same group, or -1 after its last.
+    private var nextBlocks: [Int] = []
+
+    /// One group: radius, reach and where its members are (labels ascending, block by block).
+    private struct Group {
+        /// Largest computed distance from the centre to a member.
+        var radius = 0.0
+        /// A distance from the query to the centre of at least this proves the group holds no match.
+        var reach = 0.0
+        /// A partial squared Float64 distance to the centre above this proves it.
+        var squaredReach = 0.0
+        var firstBlock = -1
+        var lastBlock = -1
+        var memberCount = 0
     }
 
-    /// An empty index; `insert(label:frame:)` adds the representatives in label order.
+    /// An empty index; `insert(label:frame:mirrored:)` adds the representatives in label order.
     init(dimension: Int, threshold: Double) {
         self.dimension = dimension
         self.threshold = threshold
         groupRadius = Self.groupRadiusFactor * threshold
+        mirrorStride = (dimension + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
     }
 
     /// Whether an index can be used for frames of `dimension` features and `threshold`.
@@ -56,80 +85,189 @@ struct RepresentativeIndex: Sendable {
         dimension <= maximumDimension && threshold > 0 && threshold.isFinite
     }
 
-    /// Adds the representative of `label`, the next label.
-    mutating func insert(label: Int, frame: UnsafePointer<Double>) {
+    /// Floats per block of eight lanes.
+    private var blockStride: Int { dimension &* Lanes.scalarCount }
+
+    /// Adds the representative of `label`, the next label: `frame`, whose single-precision copy is `mirrored`.
+    mutating func insert(label: Int, frame: UnsafePointer<Double>, mirrored: UnsafePointer<Float>) {
+        // Any grouping is exact (a group's radius is what the skip test relies on): the nearest centre is chosen by
+        // its estimate where estimates are proven finite, and only the distance to it is summed in order.
         var chosen = -1
         var chosenDistance = groupRadius
-        centres.withUnsafeBufferPointer { centres in
-            for group in 0..<radii.count {
-                let distance = euclideanDistance(
-                    frame, centres.baseAddress! + group * dimension, count: dimension, unlessAtLeast: chosenDistance)
-                if distance < chosenDistance {
-                    chosen = group
-                    chosenDistance = distance
+        if limitsAreProven {
+            var chosenEstimate = Float(groupRadius * groupRadius)
+            let stride = mirrorStride
+            centreFloats.withUnsafeBufferPointer { centres in
+                for group in 0..<groups.count {
+                    let estimate = mirroredSquaredDistance(
+                        mirrored, centres.baseAddress! + group &* stride, stride: stride,
+                        unlessAbove: Double(chosenEstimate))
+                    if estimate < chosenEstimate {
+                        chosen = group
+                        chosenEstimate = estimate
+                    }
+                }
+            }
+            if chosen >= 0 {
+                chosenDistance = centres.withUnsafeBufferPointer { centres in
+                    euclideanDistance(frame, centres.baseAddress! + chosen &* dimension, count: dimension)
+                }
+            }
+        } else {
+            centres.withUnsafeBufferPointer { centres in
+                for group in 0..<groups.count {
+                    let distance = euclideanDistance(
+                        frame, centres.baseAddress! + group &* dimension, count: dimension,
+                        unlessAtLeast: chosenDistance)
+                    if distance < chosenDistance {
+                        chosen = group
+                        chosenDistance = distance
+                    }
                 }
             }
         }
         if chosen < 0 {
-            chosen = radii.count
+            chosen = groups.count
             chosenDistance = 0
-            centres.append(contentsOf: UnsafeBufferPointer(start: frame, count: dimension))
-            radii.append(0)
-            skipLimits.append(0)
-            groups.append(Group())
+            addGroup(centre: frame)
         }
-        radii[chosen] = max(radii[chosen], chosenDistance)
-        let reach = (radii[chosen] + threshold) * (1 + 0x1p-30) + 0x1p-300
-        skipLimits[chosen] = safeSquare(reach)
+        var group = groups[chosen]
+        group.radius = max(group.radius, chosenDistance)
+        group.reach = (group.radius + threshold) * (1 + 0x1p-30) + 0x1p-300
+        group.squaredReach = safeSquare(group.reach)
+        if limitsAreProven {
+            centreSkipLimits[chosen] = centreSkipLimit(reach: group.reach)
+        }
+        let lane = group.memberCount % Lanes.scalarCount
+        if lane == 0 {
+            let block = nextBlocks.count
+            nextBlocks.append(-1)
+            memberLabels.append(contentsOf: repeatElement(-1, count: Lanes.scalarCount))
+            memberLanes.append(contentsOf: repeatElement(.infinity, count: blockStride))
+            if group.lastBlock < 0 {
+                group.firstBlock = block
+            } else {
+                nextBlocks[group.lastBlock] = block
+            }
+            group.lastBlock = block
+        }
+        memberLabels[group.lastBlock &* Lanes.scalarCount &+ lane] = label
+        Self.store(frame, count: dimension, into: &memberLanes, at: group.lastBlock &* blockStride &+ lane)
+        group.memberCount += 1
+        groups[chosen] = group
+    }
 
-        let slot = groups[chosen].labels.count
-        groups[chosen].labels.append(label)
-        if slot % Lanes.scalarCount == 0 {
-            groups[chosen].lanes.append(contentsOf: repeatElement(.infinity, count: dimension * Lanes.scalarCount))
-        }
-        let start = slot / Lanes.scalarCount * dimension * Lanes.scalarCount + slot % Lanes.scalarCount
-        let features = dimension
-        groups[chosen].lanes.withUnsafeMutableBufferPointer { lanes in
-            for feature in 0..<features {
-                lanes[start &+ feature &* Lanes.scalarCount] = Float(frame[feature])
+    /// Starts a group around `centre`.
+    private mutating func addGroup(centre: UnsafePointer<Double>) {
+        let group = groups.count
+        groups.append(Group())
+        centres.append(contentsOf: UnsafeBufferPointer(start: centre, count: dimension))
+        centreSkipLimits.append(-.infinity)
+        centreFloats.append(contentsOf: repeatElement(0, count: mirrorStride))
+        Self.store(centre, count: dimension, into: &centreFloats, at: group &* mirrorStride, step: 1)
+    }
+
+    /// Writes `frame` in single precision into `lanes` from `start`, one value every `step` floats.
+    private static func store(
+        _ frame: UnsafePointer<Double>, count: Int, into lanes: inout [Float], at start: Int,
+        step: Int = Lanes.scalarCount
+    ) {
+        lanes.withUnsafeMutableBufferPointer { lanes in
+            for feature in 0..<count {
+                lanes[start &+ feature &* step] = Float(frame[feature])
             }
         }
     }
 
+    /// The single-precision limit above which an estimate `s` of the squared distance from the query to a centre
+    /// proves the distance `D` is above `reach`.
+    ///
+    /// `MirroredNearestSearch` proves `|D - √s| ≤ R√s + A` for `s` summed in single precision in any order from the
+    /// rounded frames, with `R = (n + 2)·2^-23` and `A = 2^-22·N + 2^-60` (`n` features, norms at most `N`, within
+    /// `FrameMirror`'s proven range). So `D ≥ √s(1 - R) - A`, above `reach` once `s > ((reach + A) / (1 - R))²`.
+    /// The square is rounded up by 2^-44 (a few Float64 roundings) and the conversion by 2^-20.
+    private func centreSkipLimit(reach: Double) -> Float {
+        let root = (reach + absoluteMargin) * aboveFactor
+        return Float(root * root * (1 + 0x1p-44)) * (1 + 0x1p-20)
+    }
+
+    /// Makes the centres' single-precision limits for frames of norms at most `normBound`.
+    private mutating func makeCentreSkipLimits(normBound: Double) {
+        limitsNormBound = normBound
+        limitsAreProven = dimension <= FrameMirror.maximumDimension && normBound <= FrameMirror.maximumNorm
+        guard limitsAreProven else { return }
+        absoluteMargin = normBound * 0x1p-22 + 0x1p-60
+        aboveFactor = 1 / (1 - Double(dimension + 2) * 0x1p-23)
+        for group in groups.indices {
+            centreSkipLimits[group] = centreSkipLimit(reach: groups[group].reach)
+        }
+    }
+
     /// The label nearest to `query` strictly below the threshold (the first label on a tie), searched with
-    /// `search` (fresh); `mirrored` is the query's single-precision copy and `distance` gives a label's
-    /// representative's distance to the query summed in order.
-    func nearest(
-        to query: UnsafePointer<Double>, mirrored: UnsafePointer<Float>, search: inout MirroredNearestSearch,
-        distance: (Int) -> Double
+    /// `search` (fresh); `mirrored` is the query's single-precision copy, `normBound` at least the norm of every
+    /// frame mirrored (the query and the representatives), and `distance` gives a label's representative's
+    /// distance to the query summed in order. Mutating only to remake the centres' limits when `normBound` grows.
+    mutating func nearest(
+        to query: UnsafePointer<Double>, mirrored: UnsafePointer<Float>, normBound: Double,
+        search: inout MirroredNearestSearch, distance: (Int) -> Double
     ) -> Int? {
-        centres.withUnsafeBufferPointer { centres in
-            for group in 0..<radii.count
-            where !squareSumExceeds(
-                query, centres.baseAddress! + group * dimension, count: dimension, limit: skipLimits[group])
-            {
-                groups[group].labels.withUnsafeBufferPointer { members in
-                    groups[group].lanes.withUnsafeBufferPointer { lanes in
-                        var start = 0
-                        var block = UnsafeRawPointer(lanes.baseAddress!)
-                        while start < members.count {
-                            let limit = search.floatSkipLimit
-                            if let estimates = Self.blockEstimates(
-                                mirrored, block, count: dimension, unlessAbove: limit)
-                            {
-                                // Lanes above the limit cannot beat the best of now, nor any later one (unused lanes
-                                // are infinite): only the others are compared.
-                                let candidates = estimates .<= limit
-                                for lane in 0..<min(Lanes.scalarCount, members.count - start) where candidates[lane] {
-                                    let label = members[start + lane]
-                                    // Members are visited group by group, so a lower label wins a tie.
-                                    search.consider(
-                                        label, estimate: estimates[lane], winsTies: label < search.best ?? .max,
-                                        distance: distance)
+        if normBound.bitPattern != limitsNormBound.bitPattern { makeCentreSkipLimits(normBound: normBound) }
+        let dimension = dimension
+        let blockStride = blockStride
+        let groupCount = groups.count
+        let limitsAreProven = limitsAreProven
+        let stride = mirrorStride
+        groups.withUnsafeBufferPointer { groups in
+            memberLanes.withUnsafeBufferPointer { memberLanes in
+                memberLabels.withUnsafeBufferPointer { memberLabels in
+                    nextBlocks.withUnsafeBufferPointer { nextBlocks in
+                        let lanes = UnsafeRawPointer(memberLanes.baseAddress!)
+                        // Members are visited group by group, so a lower label wins a tie.
+                        func scan(_ group: Group) {
+                            var block = group.firstBlock
+                            var remaining = group.memberCount
+                            while remaining > 0 {
+                                let limit = search.floatSkipLimit
+                                if let estimates = Self.blockEstimates(
+                                    mirrored, lanes + block &* blockStride &* MemoryLayout<Float>.stride,
+                                    count: dimension, unlessAbove: Lanes(repeating: limit))
+                                {
+                                    // Lanes above the limit cannot beat the best of now, nor any later one (unused
+                                    // lanes are infinite): only the others are compared.
+                                    let candidates = estimates .<= limit
+                                    for lane in 0..<min(Lanes.scalarCount, remaining) where candidates[lane] {
+                                        let label = memberLabels[block &* Lanes.scalarCount &+ lane]
+                                        search.consider(
+                                            label, estimate: estimates[lane], winsTies: label < search.best ?? .max,
+                                            distance: distance)
+                                    }
+                                }
+                                remaining &-= Lanes.scalarCount
+                                block = nextBlocks[block]
+                            }
+                        }
+                        if limitsAreProven {
+                            centreFloats.withUnsafeBufferPointer { centreFloats in
+                                centreSkipLimits.withUnsafeBufferPointer { limits in
+                                    for group in 0..<groupCount {
+                                        let limit = limits[group]
+                                        let estimate = mirroredSquaredDistance(
+                                            mirrored, centreFloats.baseAddress! + group &* stride, stride: stride,
+                                            unlessAbove: Double(limit))
+                                        if estimate <= limit { scan(groups[group]) }
+                                    }
                                 }
                             }
-                            start += Lanes.scalarCount
-                            block += dimension * MemoryLayout<Lanes>.stride
+                        } else {
+                            centres.withUnsafeBufferPointer { centres in
+                                for group in 0..<groupCount
+                                where !squareSumExceeds(
+                                    query, centres.baseAddress! + group &* dimension, count: dimension,
+                                    limit: groups[group].squaredReach)
+                                {
+                                    scan(groups[group])
+                                }
+                            }
                         }
                     }
                 }
@@ -139,10 +277,10 @@ struct RepresentativeIndex: Sendable {
     }
 
     /// The single-precision sums of squared differences from `query` to the lanes of one block (each lane summed
-    /// in order), or nil once every lane's partial sum exceeds `limit` (every lane only grows).
+    /// in order), or nil once every lane's partial sum exceeds its `limit` (every lane only grows).
     @inline(__always)
     private static func blockEstimates(
-        _ query: UnsafePointer<Float>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Float
+        _ query: UnsafePointer<Float>, _ block: UnsafeRawPointer, count: Int, unlessAbove limit: Lanes
     ) -> Lanes? {
         var sums = Lanes()
         var feature = 0

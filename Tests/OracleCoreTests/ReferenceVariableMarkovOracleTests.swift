@@ -160,6 +160,19 @@ struct ReferenceVariableMarkovOracleTests {
         }
     }
 
+    /// At threshold 1, after 40 far-apart labels (so the root search uses its index): a centre `c`, a member `m`
+    /// of its group 3 away (radius 3, reach just above 4), and `q`, within 1 of `m` and `4 - 2^-30` from `c`, which
+    /// matches `m`. The single-precision copies put `q` `4 + 2^-14` from `c`, beyond the reach: only the margin of
+    /// the single-precision group test keeps the group from being skipped.
+    static func groupReachFrames() -> [[Double]] {
+        // Just above the midpoint between two floats (2^-13 apart here): rounds up by almost half a step.
+        let query = 1024 + 0x1p-14 + 0x1p-20
+        let centre = query - 4 + 0x1p-30
+        var frames = (1...40).map { [Double($0) * 100, 0, 0] }
+        frames += [[centre, 500, 0], [centre + 3, 500, 0], [query, 500, 0]]
+        return frames
+    }
+
     static let cases: [(name: String, frames: [[Double]], thresholds: [Double])] = {
         var cases: [(String, [[Double]], [Double])] = []
         // 22-D clusters with small noise, as in the benchmark: hundreds of labels at the small thresholds.
@@ -184,6 +197,7 @@ struct ReferenceVariableMarkovOracleTests {
         cases.append(("clusters d22 at pair distances", Array(clustered.prefix(600)), pairThresholds))
         cases.append(("single-precision threshold ties d3", thresholdTieFrames(), [0.1]))
         cases.append(("single-precision order ties d3", orderTieFrames(), [0.06]))
+        cases.append(("single-precision group reach d3", groupReachFrames(), [1]))
         let scalars = TestData.clusteredFrames(count: 600, dimension: 1, clusterCount: 30, noise: 0.2, seed: 10)
         cases.append(("clusters d1", scalars.frames, [0.05, 0.3]))
         return cases
