@@ -159,8 +159,8 @@ struct FrameStore: Sendable {
         appended.removeLast()
     }
 
-    /// The error for the stored frame at `index`, which `mirrorPendingFrames()` found without `dimension` finite values;
-    /// `first` is the index of the first frame of the input it came with, which the error counts from.
+    /// The error for the stored frame at `index`, which `mirrorPendingFrames()` found without `dimension` finite
+    /// values; `first` is the index of the first frame of the input it came with, which the error counts from.
     func error(forFrameAt index: Int, inputFrom first: Int) -> OracleError {
         let frame = index < restoredCount ? Array(frame(of: index + 1)) : appended[index - restoredCount]
         return Self.error(for: frame, index: index - first, dimension: dimension)
