@@ -225,16 +225,9 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             addStatesForStoredFrames()
             return
         }
-        // Into an empty oracle every frame is checked as it is mirrored, which reads it anyway (a separate pass
-        // would read every frame twice); a bad frame leaves the oracle empty again. The store takes the frames
-        // array as it is.
+        // The store takes the frames array as it is.
         store.appendFrames(unchecked: frames)
-        if let bad = store.mirrorPendingFrames() {
-            let error = store.error(forFrameAt: bad, inputFrom: 0)
-            store = FrameStore(dimension: store.dimension, threshold: threshold)
-            throw error
-        }
-        addStatesForStoredFrames()
+        try addStatesForUncheckedFrames()
     }
 
     /// Appends the frames held contiguously in `frames`, `dimension` values each (frame `k` from
@@ -258,19 +251,25 @@ public struct VariableMarkovOracle: Sendable, Equatable, OracleGraph {
             addStatesForStoredFrames()
             return
         }
-        // Checked as they are mirrored, which reads them anyway; a bad frame leaves the oracle empty again.
         store.appendFrames(contiguous: frames)
-        if let bad = store.mirrorPendingFrames() {
-            let error = store.error(forFrameAt: bad, inputFrom: 0)
-            store = FrameStore(dimension: store.dimension, threshold: threshold)
-            throw error
-        }
-        addStatesForStoredFrames()
+        try addStatesForUncheckedFrames()
     }
 
     /// Appends the frames held contiguously in `frames`, already checked for length and finiteness.
     mutating func appendValidated(contiguousFrames frames: [Double]) {
         store.appendFrames(contiguous: frames)
+        addStatesForStoredFrames()
+    }
+
+    /// In an empty oracle whose store holds frames not yet checked: checks them as they are mirrored, which reads
+    /// them anyway (a separate pass would read every frame twice), then builds their states. A bad frame leaves
+    /// the oracle empty again.
+    private mutating func addStatesForUncheckedFrames() throws(OracleError) {
+        if let bad = store.mirrorPendingFrames() {
+            let error = store.error(forFrameAt: bad, inputFrom: 0)
+            store = FrameStore(dimension: store.dimension, threshold: threshold)
+            throw error
+        }
         addStatesForStoredFrames()
     }
 
