@@ -47,17 +47,6 @@ struct FrameMirror: Sendable {
         values = grown
     }
 
-    /// Appends the copy of `frame` (`dimension` values), unless one of them is infinite or NaN: false then, and
-    /// nothing is appended.
-    mutating func append(_ frame: UnsafePointer<Double>) -> Bool {
-        reserveCapacity(additionalFrames: 1)
-        let (dimension, start) = (dimension, count &* stride)
-        let squareSum = values.withUnsafeMutableBufferPointer { values in
-            Self.copy(frame, to: values.baseAddress! + start, count: dimension)
-        }
-        return appendCopied(frame, squareSum: squareSum)
-    }
-
     /// Appends copies of the `count` frames held contiguously from `frames` in order, up to the first that does not
     /// have `dimension` finite values; returns its position (nothing of it is appended), or nil. One pass.
     mutating func append(contiguous frames: UnsafePointer<Double>, count frameCount: Int) -> Int? {
