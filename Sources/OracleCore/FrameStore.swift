@@ -141,7 +141,6 @@ struct FrameStore: Sendable {
 
     /// Appends frames that `mirrorPendingFrames()` checks (see `appendFrames(validated:)`).
     mutating func appendFrames(unchecked newFrames: [[Double]]) {
-        mirror.reserveCapacity(additionalFrames: frameCount - mirror.count + newFrames.count)
         if appended.isEmpty {
             appended = newFrames
         } else {
